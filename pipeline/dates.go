@@ -9,8 +9,9 @@ import (
 // it is rejected. It absorbs clock skew between the LMS and this host.
 const FutureTolerance = 5 * time.Minute
 
-// zonedLayouts are the accepted layouts that carry a zone offset.
-var zonedLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"}
+// zonedLayouts are the accepted layouts that carry a zone offset. The third
+// takes an offset without a colon (+0200), as PHP's DATE_ISO8601 writes it.
+var zonedLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05.999999999Z0700"}
 
 // localLayouts are the accepted layouts without a zone; they are read in the
 // source's configured zone.

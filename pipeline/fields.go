@@ -63,13 +63,13 @@ func (o object) str(name string, required bool, ve *ValidationError) string {
 	return value
 }
 
-// id reads an identifier field: a string of at most maxIDLength characters
+// id reads an identifier field: a string of at most maxIDLength bytes
 // without the key separator.
 func (o object) id(name string, required bool, ve *ValidationError) string {
 	value := o.str(name, required, ve)
 	switch {
 	case len(value) > maxIDLength:
-		ve.add(name, "is %d characters long; at most %d are accepted", len(value), maxIDLength)
+		ve.add(name, "is %d bytes long; at most %d bytes are accepted", len(value), maxIDLength)
 
 		return ""
 	case strings.Contains(value, KeySeparator):

@@ -143,7 +143,7 @@ func EncodeHeaders(env Envelope) []kafka.Header {
 func DecodeRecord(msg kafka.Message) (Envelope, error) {
 	var ce cloudEvent
 	if err := json.Unmarshal(msg.Value, &ce); err != nil {
-		return Envelope{}, fmt.Errorf("%w: value is not JSON: %v", ErrUndecodable, err)
+		return Envelope{}, fmt.Errorf("%w: value is not a CloudEvents JSON object: %v", ErrUndecodable, err)
 	}
 	if ce.SpecVersion != cloudEventsSpecVersion {
 		return Envelope{}, fmt.Errorf("%w: specversion is %q, want %q", ErrUndecodable, ce.SpecVersion, cloudEventsSpecVersion)
