@@ -35,6 +35,8 @@ type pipelineRig struct {
 	redis       *redis.Client
 	mappings    *store.Enrollments
 	arenaClient *arena.Client
+	prefix      string
+	wrap        func(consumer.Handler) consumer.Handler
 	writer      *kafka.Writer
 	outcomes    *outcomeLog
 	registry    *prometheus.Registry
@@ -45,6 +47,10 @@ type pipelineRig struct {
 type rigOptions struct {
 	retryDelays []time.Duration
 	simConfig   arenasim.Config
+	// partitions of every topic; default testPartitions.
+	partitions int
+	// wrap decorates the handler, for fault injection.
+	wrap func(consumer.Handler) consumer.Handler
 }
 
 // startRig creates fresh topics, a simulator and a worker.
@@ -66,15 +72,19 @@ func startRig(t *testing.T, opts rigOptions) *pipelineRig {
 		ShutdownGrace:  5 * time.Second,
 	}
 	cfg.DeadLetterTopic = cfg.Topic + ".dlt"
+	if opts.partitions == 0 {
+		opts.partitions = testPartitions
+	}
 	for _, topic := range cfg.Topics() {
-		testenv.CreateTopic(t, brokers, topic, testPartitions)
+		testenv.CreateTopic(t, brokers, topic, opts.partitions)
 	}
 
-	rig := &pipelineRig{t: t, brokers: brokers, cfg: cfg, outcomes: newOutcomeLog(), registry: prometheus.NewRegistry()}
+	rig := &pipelineRig{t: t, brokers: brokers, cfg: cfg, outcomes: newOutcomeLog(), registry: prometheus.NewRegistry(), wrap: opts.wrap}
 	rig.startSim(opts.simConfig)
 	rig.redis = redis.NewClient(&redis.Options{Addr: redisAddr})
 	t.Cleanup(func() { _ = rig.redis.Close() })
-	rig.mappings = store.NewEnrollments(rig.redis, testenv.RedisPrefix(t))
+	rig.prefix = testenv.RedisPrefix(t)
+	rig.mappings = store.NewEnrollments(rig.redis, rig.prefix)
 
 	rig.writer = &kafka.Writer{Addr: kafka.TCP(brokers...), Transport: &kafka.Transport{}, Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
 	t.Cleanup(func() { _ = rig.writer.Close() })
@@ -106,8 +116,11 @@ func (r *pipelineRig) startSim(cfg arenasim.Config) {
 
 // startWorker runs a worker until the test ends.
 func (r *pipelineRig) startWorker() {
-	h := handler.New(handler.Config{LockWait: time.Second}, r.arenaClient, r.mappings, zap.NewNop())
-	worker, err := consumer.NewWorker(r.cfg, h, zaptest.NewLogger(r.t, zaptest.Level(zap.WarnLevel)), r.registry, consumer.WithObserver(r.outcomes.observe))
+	var h consumer.Handler = handler.New(handler.Config{LockWait: time.Second}, r.arenaClient, r.mappings, zap.NewNop())
+	if r.wrap != nil {
+		h = r.wrap(h)
+	}
+	worker, err := consumer.NewWorker(r.cfg, h, zaptest.NewLogger(r.t, zaptest.Level(zap.WarnLevel)), r.registry, consumer.WithObserver(r.outcomes.observe), consumer.WithHolds(store.NewHolds(r.redis, r.prefix)))
 	if err != nil {
 		r.t.Fatalf("new worker: %v", err)
 	}
@@ -218,7 +231,12 @@ func (l *outcomeLog) observe(topic string, env pipeline.Envelope, out pipeline.O
 	}
 }
 
-// final waits until the event has a final outcome (anything but retryable)
+// isFinal reports whether an outcome ends an event's handling.
+func isFinal(kind pipeline.Kind) bool {
+	return kind == pipeline.Done || kind == pipeline.PendingApproval || kind == pipeline.Permanent
+}
+
+// final waits until the event has a final outcome (done, pending approval or permanent)
 // and returns every outcome it had.
 func (l *outcomeLog) final(t *testing.T, eventID string, timeout time.Duration) []observed {
 	t.Helper()
@@ -228,7 +246,7 @@ func (l *outcomeLog) final(t *testing.T, eventID string, timeout time.Duration) 
 		l.mu.Lock()
 		seen := append([]observed(nil), l.byEvent[eventID]...)
 		l.mu.Unlock()
-		if len(seen) > 0 && seen[len(seen)-1].outcome.Kind != pipeline.Retryable {
+		if len(seen) > 0 && isFinal(seen[len(seen)-1].outcome.Kind) {
 			return seen
 		}
 
@@ -239,4 +257,61 @@ func (l *outcomeLog) final(t *testing.T, eventID string, timeout time.Duration) 
 			t.Fatalf("event %s has no final outcome after %s; outcomes so far: %+v", eventID, timeout, seen)
 		}
 	}
+}
+
+// all returns every outcome of an event so far.
+func (l *outcomeLog) all(eventID string) []observed {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+
+	return append([]observed(nil), l.byEvent[eventID]...)
+}
+
+// waitFor waits until cond holds for the event's outcomes.
+func (l *outcomeLog) waitFor(t *testing.T, eventID string, timeout time.Duration, cond func([]observed) bool) []observed {
+	t.Helper()
+
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if seen := l.all(eventID); cond(seen) {
+			return seen
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("event %s: condition not met after %s; outcomes: %+v", eventID, timeout, l.all(eventID))
+
+	return nil
+}
+
+// topicEnd returns the sum of the end offsets of every partition of topic:
+// the number of records ever written to it.
+func topicEnd(t *testing.T, brokers []string, topic string) int64 {
+	t.Helper()
+
+	conn, err := kafka.Dial("tcp", brokers[0])
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer conn.Close()
+
+	partitions, err := conn.ReadPartitions(topic)
+	if err != nil {
+		t.Fatalf("partitions of %s: %v", topic, err)
+	}
+
+	var total int64
+	for _, p := range partitions {
+		leader, err := kafka.DialLeader(context.Background(), "tcp", brokers[0], topic, p.ID)
+		if err != nil {
+			t.Fatalf("dial leader of %s/%d: %v", topic, p.ID, err)
+		}
+		last, err := leader.ReadLastOffset()
+		leader.Close()
+		if err != nil {
+			t.Fatalf("last offset of %s/%d: %v", topic, p.ID, err)
+		}
+		total += last
+	}
+
+	return total
 }

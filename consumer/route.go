@@ -22,30 +22,33 @@ type router struct {
 	tiers      []Tier
 	deadLetter string
 	writer     publisher
+	order      *ordering
 	metrics    *metrics
 	logger     *zap.Logger
 	now        func() time.Time
 }
 
-// route makes the outcome of one record durable. It returns nil when the
-// record's offset may be committed, and an error (only on shutdown) when the
-// move could not be confirmed, so the record stays uncommitted.
-func (r *router) route(ctx context.Context, env pipeline.Envelope, out pipeline.Outcome, tierIndex int) error {
+// route makes the outcome of one record durable and returns it as it
+// stands after routing: a retryable outcome of the last tier becomes a
+// permanent retries_exhausted one. The error is set (only on shutdown) when
+// the move could not be confirmed, so the record stays uncommitted.
+func (r *router) route(ctx context.Context, env pipeline.Envelope, out pipeline.Outcome, tierIndex int) (pipeline.Outcome, error) {
 	switch out.Kind {
 	case pipeline.Done, pipeline.PendingApproval:
-		return nil
+		return out, nil
 	case pipeline.Retryable:
 		next := tierIndex + 1
 		if next < len(r.tiers) {
-			return r.toTier(ctx, env, out, next)
+			return out, r.toTier(ctx, env, out, next)
 		}
 		exhausted := out
+		exhausted.Kind = pipeline.Permanent
 		exhausted.Reason = pipeline.ReasonRetriesExhausted
 		exhausted.Detail = fmt.Sprintf("%d retries failed, the last with %s: %s", len(r.tiers), out.Reason, out.Detail)
 
-		return r.toDeadLetter(ctx, env, exhausted, out.Reason)
+		return exhausted, r.toDeadLetter(ctx, env, exhausted, out.Reason)
 	default:
-		return r.toDeadLetter(ctx, env, out, out.Reason)
+		return out, r.toDeadLetter(ctx, env, out, out.Reason)
 	}
 }
 
@@ -58,6 +61,15 @@ func (r *router) toTier(ctx context.Context, env pipeline.Envelope, out pipeline
 	env.Meta.ErrorClass = string(out.Reason)
 	env.Meta.ErrorMessage = out.Detail
 	env.Meta.ArenaStatus = out.ArenaStatus
+
+	// Hold the key before the record enters the tier, so later events of the
+	// enrollment wait behind it instead of overtaking it.
+	if r.order != nil {
+		key, id := env.Event.Key(), env.Event.ID
+		if err := retryStore(ctx, r.logger, "hold", func() error { return r.order.holds.Hold(ctx, key, id) }); err != nil {
+			return err
+		}
+	}
 
 	if err := r.publish(ctx, tier.Topic, env); err != nil {
 		return err

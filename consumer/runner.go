@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/arenasync/arenasync/pipeline"
+	"github.com/arenasync/arenasync/store"
 )
 
 // fetcher is the part of kafka.Reader a runner uses.
@@ -32,6 +34,7 @@ type runner struct {
 	cfg       Config
 	gate      Gate
 	observer  Observer
+	order     *ordering
 	metrics   *metrics
 	logger    *zap.Logger
 	now       func() time.Time
@@ -138,7 +141,9 @@ func (r *runner) process(ctx context.Context, msg kafka.Message) {
 
 	env, err := pipeline.DecodeRecord(msg)
 	if err != nil {
-		r.deadLetterRaw(ctx, msg, pipeline.ReasonUndecodableRecord, err.Error())
+		if r.deadLetterRaw(ctx, msg.Value, msg, pipeline.ReasonUndecodableRecord, err.Error()) {
+			r.tracker.done(msg.Partition, msg.Offset)
+		}
 
 		return
 	}
@@ -146,30 +151,160 @@ func (r *runner) process(ctx context.Context, msg kafka.Message) {
 	if r.tierIndex >= 0 && !r.waitUntilDue(ctx, env) {
 		return
 	}
-
 	r.fillOrigin(&env, msg)
+
+	// A tier record holds its key; a main-topic record waits behind a holder.
+	holder := r.tierIndex >= 0
+	if r.order != nil && !holder {
+		result, err := r.order.park(ctx, env)
+		if err != nil {
+			return
+		}
+		if result == store.ParkedBehind {
+			r.count(env, pipeline.Outcome{Kind: pipeline.Parked, Detail: "an earlier event of this enrollment waits in a retry tier"})
+
+			return
+		}
+		holder = result == store.HeldBySelf
+	}
+
+	if r.complete(ctx, msg, env, holder, 0) {
+		r.tracker.done(msg.Partition, msg.Offset)
+	}
+}
+
+// complete handles env, routes its outcome and, when env held its key and
+// its outcome is final, releases the events parked behind it. skip is the
+// number of parked entries that are env itself. It returns false when the
+// outcome is not durable; only shutdown causes that.
+func (r *runner) complete(ctx context.Context, msg kafka.Message, env pipeline.Envelope, holder bool, skip int) bool {
 	started := r.now()
-	out, panicked := r.safeHandle(ctx, env)
+	out, panicked := r.handleOrSupersede(ctx, env, holder, skip)
 	r.metrics.handleSeconds.WithLabelValues(r.topic).Observe(r.now().Sub(started).Seconds())
 
 	if panicked {
-		r.deadLetterRaw(ctx, msg, pipeline.ReasonHandlerPanic, out.Detail)
+		raw, _ := json.Marshal(env)
+		if msg.Value != nil {
+			raw = msg.Value
+		}
+		if !r.deadLetterRaw(ctx, raw, msg, pipeline.ReasonHandlerPanic, out.Detail) {
+			return false
+		}
+	} else {
+		routed, err := r.router.route(ctx, env, out, r.tierIndex)
+		if err != nil {
+			r.logger.Warn("outcome not durable; the event stays uncommitted and will be read again",
+				zap.String(keyEventID, env.Event.ID), zap.String(keyTopic, r.topic), zap.Error(err))
 
-		return
+			return false
+		}
+		out = routed
 	}
 
-	if err := r.router.route(ctx, env, out, r.tierIndex); err != nil {
-		r.logger.Warn("outcome not durable; the event stays uncommitted and will be read again",
-			zap.String(keyEventID, env.Event.ID), zap.String(keyTopic, r.topic), zap.Error(err))
-
-		return
+	if holder && r.order != nil && out.Kind != pipeline.Retryable {
+		if err := r.releaseParked(ctx, msg, env); err != nil {
+			return false
+		}
 	}
 
-	r.finish(msg, env, out)
+	if !panicked {
+		r.count(env, out)
+	}
+
+	return true
 }
 
-// finish counts a durable outcome and releases the record's offset.
-func (r *runner) finish(msg kafka.Message, env pipeline.Envelope, out pipeline.Outcome) {
+// handleOrSupersede runs the handler, unless env is a completion that a
+// later parked completion of its enrollment makes stale.
+func (r *runner) handleOrSupersede(ctx context.Context, env pipeline.Envelope, holder bool, skip int) (pipeline.Outcome, bool) {
+	if holder && r.order != nil {
+		stale, err := r.order.superseded(ctx, env, skip)
+		if err == nil && stale {
+			return pipeline.Outcome{Kind: pipeline.Done, Reason: pipeline.ReasonSuperseded, Detail: "a later completion of this enrollment arrived while this one waited"}, false
+		}
+	}
+
+	return r.safeHandle(ctx, env)
+}
+
+// releaseParked handles the events parked behind holder's key in arrival
+// order. A parked event with a retryable outcome becomes the key's holder
+// in the first tier, and the rest stay parked behind it.
+func (r *runner) releaseParked(ctx context.Context, msg kafka.Message, holder pipeline.Envelope) error {
+	key := holder.Event.Key()
+	for {
+		var released bool
+		err := retryStore(ctx, r.logger, "release", func() error {
+			var releaseErr error
+			released, releaseErr = r.order.holds.ReleaseIfEmpty(ctx, key, holder.Event.ID)
+
+			return releaseErr
+		})
+		if err != nil || released {
+			return err
+		}
+
+		var data []byte
+		var ok bool
+		err = retryStore(ctx, r.logger, "read parked", func() error {
+			var headErr error
+			data, ok, headErr = r.order.holds.Head(ctx, key)
+
+			return headErr
+		})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+
+		if err := r.releaseOne(ctx, msg, key, data); err != nil {
+			return err
+		}
+		if err := retryStore(ctx, r.logger, "pop parked", func() error { return r.order.holds.PopHead(ctx, key) }); err != nil {
+			return err
+		}
+
+		if holderID, _ := r.order.holds.Holder(ctx, key); holderID != holder.Event.ID {
+			// The released event went to a retry tier and holds the key now.
+			return nil
+		}
+	}
+}
+
+// releaseOne handles one parked event and makes its outcome durable.
+func (r *runner) releaseOne(ctx context.Context, msg kafka.Message, key string, data []byte) error {
+	var env pipeline.Envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		if !r.deadLetterRaw(ctx, data, kafka.Message{Topic: msg.Topic, Partition: msg.Partition, Offset: msg.Offset, Key: []byte(key)}, pipeline.ReasonUndecodableRecord, "parked event is not valid JSON: "+err.Error()) {
+			return ctx.Err()
+		}
+
+		return nil
+	}
+
+	r.logger.Debug("releasing parked event", zap.String(keyEventID, env.Event.ID), zap.String(keyTopic, r.topic))
+	out, panicked := r.handleOrSupersede(ctx, env, true, 1)
+	if panicked {
+		if !r.deadLetterRaw(ctx, data, msg, pipeline.ReasonHandlerPanic, out.Detail) {
+			return ctx.Err()
+		}
+
+		return nil
+	}
+
+	routed, err := r.router.route(ctx, env, out, -1)
+	if err != nil {
+		return err
+	}
+	r.count(env, routed)
+
+	return nil
+}
+
+// count records a durable outcome in the metrics and tells the observer.
+func (r *runner) count(env pipeline.Envelope, out pipeline.Outcome) {
 	r.metrics.processed.WithLabelValues(r.topic, string(env.Event.Type), out.Kind.String()).Inc()
 	if (out.Kind == pipeline.Done || out.Kind == pipeline.PendingApproval) && !env.Meta.AcceptedAt.IsZero() {
 		r.metrics.endToEnd.Observe(r.now().Sub(env.Meta.AcceptedAt).Seconds())
@@ -177,8 +312,6 @@ func (r *runner) finish(msg kafka.Message, env pipeline.Envelope, out pipeline.O
 	if r.observer != nil {
 		r.observer(r.topic, env, out)
 	}
-
-	r.tracker.done(msg.Partition, msg.Offset)
 }
 
 // waitUntilDue blocks until a tier record's not-before time. It returns
@@ -229,11 +362,11 @@ func (r *runner) safeHandle(ctx context.Context, env pipeline.Envelope) (out pip
 	return r.handler.Handle(ctx, env), false
 }
 
-// deadLetterRaw moves a record's raw bytes to the dead-letter topic and
-// releases its offset once Kafka acknowledged them.
-func (r *runner) deadLetterRaw(ctx context.Context, msg kafka.Message, reason pipeline.Reason, detail string) {
+// deadLetterRaw moves raw bytes of a record to the dead-letter topic. It
+// returns false when Kafka did not acknowledge them before shutdown.
+func (r *runner) deadLetterRaw(ctx context.Context, raw []byte, msg kafka.Message, reason pipeline.Reason, detail string) bool {
 	dl := pipeline.RawDeadLetter{
-		Raw: msg.Value, Key: msg.Key, Source: pipeline.HeaderValue(msg.Headers, pipeline.HeaderSource),
+		Raw: raw, Key: msg.Key, Source: pipeline.HeaderValue(msg.Headers, pipeline.HeaderSource),
 		EventID: pipeline.HeaderValue(msg.Headers, pipeline.HeaderEventID), Reason: reason, Message: detail,
 		At: r.now(), OriginalTopic: msg.Topic, OriginalPartition: msg.Partition, OriginalOffset: msg.Offset,
 	}
@@ -241,14 +374,15 @@ func (r *runner) deadLetterRaw(ctx context.Context, msg kafka.Message, reason pi
 		r.logger.Warn("raw dead letter not durable; the record stays uncommitted",
 			zap.String(keyTopic, msg.Topic), zap.Int64(keyOffset, msg.Offset), zap.Error(err))
 
-		return
+		return false
 	}
 
 	r.metrics.processed.WithLabelValues(r.topic, "unknown", pipeline.Permanent.String()).Inc()
 	if r.observer != nil {
 		r.observer(r.topic, pipeline.Envelope{Event: pipeline.Event{ID: dl.EventID}}, pipeline.Reject(reason, detail))
 	}
-	r.tracker.done(msg.Partition, msg.Offset)
+
+	return true
 }
 
 // commitLoop commits handled offsets every CommitInterval until done closes.

@@ -26,12 +26,20 @@ type Option func(*options)
 type options struct {
 	observer Observer
 	gate     Gate
+	holds    Holds
 	now      func() time.Time
 }
 
 // WithObserver calls obs with every durable outcome.
 func WithObserver(obs Observer) Option {
 	return func(o *options) { o.observer = obs }
+}
+
+// WithHolds keeps each enrollment's events in order while one of them
+// waits in a retry tier (see the package doc). Without it, a later event of
+// an enrollment may reach Arena before an earlier one that is being retried.
+func WithHolds(holds Holds) Option {
+	return func(o *options) { o.holds = holds }
 }
 
 // WithGate holds fetching back while gate says so, on every topic.
@@ -57,7 +65,11 @@ func NewWorker(cfg Config, handler Handler, logger *zap.Logger, reg prometheus.R
 
 	w := &Worker{cfg: cfg, logger: logger, writer: newWriter(cfg.Brokers)}
 	m := newMetrics(reg)
-	rt := &router{tiers: cfg.Tiers(), deadLetter: cfg.DeadLetterTopic, writer: w.writer, metrics: m, logger: logger, now: o.now}
+	var order *ordering
+	if o.holds != nil {
+		order = &ordering{holds: o.holds, logger: logger}
+	}
+	rt := &router{tiers: cfg.Tiers(), deadLetter: cfg.DeadLetterTopic, writer: w.writer, order: order, metrics: m, logger: logger, now: o.now}
 
 	w.runners = append(w.runners, w.newRunner(cfg.Topic, cfg.GroupID, -1, handler, rt, m, o))
 	for i, tier := range cfg.Tiers() {
@@ -87,7 +99,7 @@ func (w *Worker) newRunner(topic, group string, tierIndex int, h Handler, rt *ro
 
 	return &runner{
 		topic: topic, group: group, tierIndex: tierIndex, reader: reader, handler: h, router: rt,
-		tracker: newTracker(), cfg: w.cfg, gate: o.gate, observer: o.observer, metrics: m,
+		tracker: newTracker(), cfg: w.cfg, gate: o.gate, observer: o.observer, order: rt.order, metrics: m,
 		logger: w.logger, now: o.now,
 	}
 }

@@ -81,8 +81,13 @@ func storeFailure(err error) pipeline.Outcome {
 	return pipeline.Retry(pipeline.ReasonStoreUnavailable, "the Redis store failed: "+err.Error())
 }
 
-// arenaFailure classifies a failed Arena call.
+// arenaFailure classifies a failed Arena call. A call the client refused to
+// send, because an id in its path was empty, cannot succeed later.
 func arenaFailure(op pipeline.Operation, err error) pipeline.Outcome {
+	if errors.Is(err, arena.ErrInvalidArgument) {
+		return pipeline.Reject(pipeline.ReasonArenaRejected, "the Arena call was not sent: "+err.Error())
+	}
+
 	return pipeline.Classify(failureOf(op, err))
 }
 
@@ -93,7 +98,12 @@ func failureOf(op pipeline.Operation, err error) pipeline.Failure {
 		return pipeline.Failure{Op: op, Message: err.Error(), Timeout: errors.Is(err, context.DeadlineExceeded)}
 	}
 
-	return pipeline.Failure{Op: op, Status: ae.StatusCode, Timeout: ae.Timeout, Message: ae.Message}
+	message := ae.Message
+	if message == "" {
+		message = ae.Error()
+	}
+
+	return pipeline.Failure{Op: op, Status: ae.StatusCode, Timeout: ae.Timeout, Message: message}
 }
 
 // describe writes a completion for messages: date and score.

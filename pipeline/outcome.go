@@ -19,6 +19,9 @@ const (
 	// Permanent: the call cannot succeed without a person; the event goes to the
 	// dead-letter topic at once.
 	Permanent
+	// Parked: an earlier event of the same enrollment waits in a retry tier,
+	// so this one waits in Redis behind it and is handled when it is released.
+	Parked
 )
 
 // String returns the metric label of k.
@@ -32,6 +35,8 @@ func (k Kind) String() string {
 		return "retryable"
 	case Permanent:
 		return "permanent"
+	case Parked:
+		return "parked"
 	default:
 		return "unknown"
 	}
@@ -73,6 +78,9 @@ const (
 const (
 	// ReasonDuplicate: Arena already held this same completion.
 	ReasonDuplicate Reason = "duplicate"
+	// ReasonSuperseded: a later completion of the same enrollment arrived
+	// while this one waited in a retry tier, so this stale one is not sent.
+	ReasonSuperseded Reason = "superseded"
 )
 
 // Outcome is the classified result of handling one event.

@@ -345,7 +345,8 @@ func TestKindString(t *testing.T) {
 		{name: "retryable", kind: pipeline.Retryable, want: "retryable"},
 		{name: "permanent", kind: pipeline.Permanent, want: "permanent"},
 		{name: "zero value", kind: 0, want: "unknown"},
-		{name: "out of range", kind: pipeline.Permanent + 1, want: "unknown"},
+		{name: "parked", kind: pipeline.Parked, want: "parked"},
+		{name: "out of range", kind: pipeline.Parked + 1, want: "unknown"},
 	}
 
 	for _, tt := range tests {
