@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -21,7 +23,7 @@ func decodeObject(body []byte) (object, error) {
 
 	var fields object
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, malformed("the request body is not a JSON object: " + err.Error())
+		return nil, malformed("the request body is not a JSON object: " + describeJSONError(err))
 	}
 	if fields == nil {
 		return nil, malformed("the request body is null: send one JSON object")
@@ -95,6 +97,22 @@ func (o object) number(name string, ve *ValidationError) (value float64, ok bool
 	}
 
 	return value, true
+}
+
+// describeJSONError rewords a decoding error for the LMS, which knows
+// nothing of Go types.
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return fmt.Sprintf("invalid JSON at byte %d: %v", syntax.Offset, syntax)
+	}
+
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return "got a JSON " + typeErr.Value + ": send one event as a JSON object"
+	}
+
+	return err.Error()
 }
 
 // jsonKind names the JSON type of raw for error messages.

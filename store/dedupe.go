@@ -26,14 +26,15 @@ func (d *Deliveries) key(eventID string) string {
 	return d.prefix + "delivery:" + eventID
 }
 
-// Seen reports whether eventID was accepted within the TTL.
-func (d *Deliveries) Seen(ctx context.Context, eventID string) (bool, error) {
+// Seen reports whether eventID was accepted within the TTL. firstID is the
+// id the first delivery was accepted under, which is eventID itself.
+func (d *Deliveries) Seen(ctx context.Context, eventID string) (firstID string, seen bool, err error) {
 	n, err := d.client.Exists(ctx, d.key(eventID)).Result()
 	if err != nil {
-		return false, fmt.Errorf("check delivery %s: %w", eventID, err)
+		return "", false, fmt.Errorf("check delivery %s: %w", eventID, err)
 	}
 
-	return n == 1, nil
+	return eventID, n == 1, nil
 }
 
 // Remember records eventID as accepted now.
