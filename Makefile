@@ -1,0 +1,34 @@
+# Developer and CI entry points. `make test` is the test command: it starts
+# a real Apache Kafka (KRaft) and redis-server on free 127.0.0.1 ports with
+# scripts/testenv/run.sh, runs the Go tests against them and stops them.
+#
+# Extra go test flags:   make test GOTESTFLAGS='-run TestName -v'
+# Other packages:        make test PKGS=./internal/testenv/
+
+GO ?= go
+GOTESTFLAGS ?=
+PKGS ?= ./...
+
+.PHONY: test vet build dev testenv
+
+test:
+	scripts/testenv/run.sh $(GO) test -race -count=1 $(GOTESTFLAGS) $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+build:
+	$(GO) build -o bin/arenasync ./cmd/arenasync
+
+dev:
+	$(GO) run ./cmd/arenasync dev
+
+# Starts Kafka and Redis, prints their addresses as shell exports (also
+# written to an env.sh whose path it prints) and keeps them running in the
+# foreground. In another shell, source that env.sh and run go test
+# directly. Stop both servers with Ctrl-C, or send SIGTERM to the run.sh
+# process that it prints; that also removes their data.
+testenv:
+	scripts/testenv/run.sh
+
+# bench: placeholder for the benchmark target.
