@@ -243,10 +243,11 @@ func TestClientErrors(t *testing.T) {
 			name: "timeout",
 			cfg: func(url string) Config {
 				cfg := testConfig(url)
-				cfg.Timeout = 50 * time.Millisecond
+				// Long enough for the warm-up login on a loaded machine.
+				cfg.Timeout = 500 * time.Millisecond
 				return cfg
 			},
-			setup:     func(sim *arenasim.Sim) { sim.SetLatency(time.Second) },
+			setup:     func(sim *arenasim.Sim) { sim.SetLatency(5 * time.Second) },
 			call:      getRecord,
 			want:      wantError{op: EndpointGetRecord, transport: true, timeout: true, retryable: true},
 			wantCalls: map[arenasim.Endpoint]int{arenasim.EndpointToken: 1, arenasim.EndpointGetRecord: 1},
