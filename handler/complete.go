@@ -10,17 +10,9 @@ import (
 
 // complete completes the Arena record of a completion event.
 func (h *Handler) complete(ctx context.Context, e pipeline.Event) pipeline.Outcome {
-	recordID := e.TrainingRecordID
-	if recordID == "" {
-		id, ok, err := h.mappings.Get(ctx, e.EmployeeID, e.CourseID)
-		if err != nil {
-			return storeFailure(err)
-		}
-		if !ok {
-			return pipeline.Retry(pipeline.ReasonMappingNotFound,
-				"no training record is mapped for employee "+e.EmployeeID+" and course "+e.CourseID+": the enrollment has not been processed yet")
-		}
-		recordID = id
+	recordID, out, ok := h.recordOf(ctx, e)
+	if !ok {
+		return out
 	}
 
 	req := arena.CompleteRequest{EmployeeID: e.EmployeeID, CompletionDate: e.CompletionDate, Status: pipeline.StatusCompleted, Score: e.Score}
@@ -49,7 +41,15 @@ func (h *Handler) conflict(ctx context.Context, e pipeline.Event, recordID strin
 	f.SameCompletion = sameCompletion(e, record)
 	f.Existing = "Arena: " + describe(record.CompletionDate, record.Score) + "; LMS: " + describe(e.CompletionDate, e.Score)
 
-	return pipeline.Classify(f)
+	out := pipeline.Classify(f)
+	switch out.Reason {
+	case pipeline.ReasonDuplicate:
+		h.metrics.duplicate(e.Type)
+	case pipeline.ReasonAlreadyCompletedDifferently, pipeline.ReasonRecordExpired, pipeline.ReasonRecordCancelled, pipeline.ReasonRecordConflict:
+		out.Detail = "training record " + recordID + ": " + out.Detail
+	}
+
+	return out
 }
 
 // sameCompletion reports whether Arena's record holds the event's completion:

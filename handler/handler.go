@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -37,7 +38,18 @@ type Config struct {
 	// LockWait is how long a worker that finds the lock taken waits for the
 	// other worker's mapping before it retries later. Default 5s.
 	LockWait time.Duration
+	// EmployeeCacheTTL is how long Arena's confirmation that an employee
+	// exists is cached, with WithEmployeeCheck and a cache. Default 1h.
+	EmployeeCacheTTL time.Duration
+	// CreateOnCompletion creates the Arena record from a completion whose
+	// enrollment has not been processed, then completes it. Default false:
+	// such a completion is retried (mapping_not_found) until the
+	// enrollment has created the record.
+	CreateOnCompletion bool
 }
+
+// DefaultEmployeeCacheTTL is the default of Config.EmployeeCacheTTL.
+const DefaultEmployeeCacheTTL = time.Hour
 
 // setDefaults fills the zero fields with their defaults.
 func (c *Config) setDefaults() {
@@ -47,6 +59,25 @@ func (c *Config) setDefaults() {
 	if c.LockWait == 0 {
 		c.LockWait = 5 * time.Second
 	}
+	if c.EmployeeCacheTTL == 0 {
+		c.EmployeeCacheTTL = DefaultEmployeeCacheTTL
+	}
+}
+
+// Validate reports the first invalid field. New does not call it, so a
+// caller that takes the values from an operator calls it first.
+func (c Config) Validate() error {
+	durations := []struct {
+		name  string
+		value time.Duration
+	}{{"lock TTL", c.LockTTL}, {"lock wait", c.LockWait}, {"employee cache TTL", c.EmployeeCacheTTL}}
+	for _, d := range durations {
+		if d.value < 0 {
+			return fmt.Errorf("handler %s %s is negative: use a positive duration, or 0 for the default", d.name, d.value)
+		}
+	}
+
+	return nil
 }
 
 // Handler handles enrollment and completion events.
@@ -55,13 +86,27 @@ type Handler struct {
 	arena    Arena
 	mappings EnrollmentMap
 	logger   *zap.Logger
+	options
 }
 
 // New returns a handler calling client and storing mappings in mappings.
-func New(cfg Config, client Arena, mappings EnrollmentMap, logger *zap.Logger) *Handler {
+// Without options, LMS course ids go to Arena unchanged and employees are
+// not checked before a record is created. A nil logger discards logs.
+func New(cfg Config, client Arena, mappings EnrollmentMap, logger *zap.Logger, opts ...Option) *Handler {
 	cfg.setDefaults()
+	if logger == nil {
+		logger = zap.NewNop()
+	}
 
-	return &Handler{cfg: cfg, arena: client, mappings: mappings, logger: logger}
+	h := &Handler{cfg: cfg, arena: client, mappings: mappings, logger: logger}
+	for _, opt := range opts {
+		opt(&h.options)
+	}
+	if h.metrics == nil {
+		h.metrics = newMetrics(nil)
+	}
+
+	return h
 }
 
 // Handle dispatches one event by its type.
@@ -93,6 +138,13 @@ func arenaFailure(op pipeline.Operation, err error) pipeline.Outcome {
 
 // failureOf describes an Arena client error for classification.
 func failureOf(op pipeline.Operation, err error) pipeline.Failure {
+	// The client-side rate limit kept the call back, for a pause after 429
+	// that is longer than a call waits. Arena sent no answer, but the
+	// cause is its rate limit.
+	if errors.Is(err, arena.ErrNotAdmitted) {
+		return pipeline.Failure{Op: op, Status: http.StatusTooManyRequests, Message: "the call was not sent: " + err.Error()}
+	}
+
 	var ae *arena.Error
 	if !errors.As(err, &ae) {
 		return pipeline.Failure{Op: op, Message: err.Error(), Timeout: errors.Is(err, context.DeadlineExceeded)}
