@@ -1,0 +1,28 @@
+// Package dev runs every part of arenasync in one process, for demos and
+// smoke tests: an embedded Kafka-protocol broker (kfake), an embedded Redis
+// (miniredis), the Arena simulator, the webhook ingest and the worker. A
+// generator posts LMS webhooks through the real HTTP ingest, with a share of
+// faults drawn from a seed, and a tracker follows every event to its final
+// outcome. Run returns a Summary of the run.
+//
+// The worker has the parts of the worker role: shared Arena token, rate
+// limit (higher by default than the role's) and circuit breaker, course
+// catalog, employee check and holds.
+//
+// Any of the three servers can be an outside one instead (Options.KafkaBrokers,
+// Options.Redis.Addr, Options.Arena.BaseURL). The generator seeds only the
+// embedded simulator. With an outside Arena, its employees EMP00001 and up
+// must exist there and LMS course ids pass through the course catalog
+// unchanged. The unknown-employee and already-completed faults then end
+// differently than the plan expects.
+//
+// # Final outcomes
+//
+// An event that ingest accepted with 202 is final when the worker's observer
+// reports done, pending approval or permanent for it, or when a record with
+// its id reaches the dead-letter topic. An event that ingest rejected with
+// 422 is final only when its raw body reached the dead-letter topic, so the
+// count of invalid payloads is read back from Kafka, not taken from the
+// HTTP responses. Events without a final outcome when the wait ends count
+// as lost.
+package dev

@@ -1,0 +1,199 @@
+package dev
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/arenasync/arenasync/pipeline"
+)
+
+// finalKind is the final outcome of an event.
+type finalKind int
+
+// Final outcomes. Zero means none yet.
+const (
+	finalDone finalKind = iota + 1
+	finalPendingApproval
+	finalDeadLettered
+)
+
+// trackedEvent is the state of one event id.
+type trackedEvent struct {
+	// status is the HTTP status of the ingest response: 202 or 422, zero
+	// before the response.
+	status  int
+	retried bool
+	final   finalKind
+	// reason is the dead-letter reason of a dead-lettered event.
+	reason pipeline.Reason
+	// acceptedAt is when ingest accepted the event, from the record headers.
+	acceptedAt time.Time
+	finalAt    time.Time
+}
+
+// tracker follows events from the ingest response to their final outcome.
+// The response and the outcome arrive from different goroutines in either
+// order, because the worker may finish an event before ingest has written
+// its 202, so each is stored until the other comes.
+type tracker struct {
+	mu     sync.Mutex
+	now    func() time.Time
+	events map[string]*trackedEvent
+
+	// responded counts events with an ingest response. final counts those
+	// of them with a final outcome.
+	responded int
+	final     int
+
+	firstResponse time.Time
+	lastFinal     time.Time
+}
+
+func newTracker(now func() time.Time) *tracker {
+	return &tracker{now: now, events: make(map[string]*trackedEvent)}
+}
+
+// entry returns the state of id, creating it. t.mu must be held.
+func (t *tracker) entry(id string) *trackedEvent {
+	e := t.events[id]
+	if e == nil {
+		e = &trackedEvent{}
+		t.events[id] = e
+	}
+
+	return e
+}
+
+// recordResponse records the ingest response for event ids: 202 for
+// accepted events, 422 for invalid ones. A repeated response for an id
+// changes nothing.
+func (t *tracker) recordResponse(status int, ids []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	now := t.now()
+	for _, id := range ids {
+		e := t.entry(id)
+		if e.status != 0 {
+			continue
+		}
+
+		e.status = status
+		t.responded++
+		if t.firstResponse.IsZero() {
+			t.firstResponse = now
+		}
+		if e.final != 0 {
+			t.countFinal(e)
+		}
+	}
+}
+
+// observe is the worker's consumer.Observer: done, pending approval and
+// permanent outcomes are final, retryable ones mark the event as retried.
+// A permanent outcome means the dead-letter record is already durable.
+func (t *tracker) observe(_ string, env pipeline.Envelope, out pipeline.Outcome) {
+	switch out.Kind {
+	case pipeline.Done:
+		t.finish(env.Event.ID, finalDone, "", env.Meta.AcceptedAt)
+	case pipeline.PendingApproval:
+		t.finish(env.Event.ID, finalPendingApproval, "", env.Meta.AcceptedAt)
+	case pipeline.Permanent:
+		t.finish(env.Event.ID, finalDeadLettered, out.Reason, env.Meta.AcceptedAt)
+	case pipeline.Retryable:
+		t.markRetried(env.Event.ID)
+	}
+}
+
+// deadLettered records a record read from the dead-letter topic.
+func (t *tracker) deadLettered(id string, reason pipeline.Reason, acceptedAt time.Time) {
+	t.finish(id, finalDeadLettered, reason, acceptedAt)
+}
+
+// markRetried records that an event went to a retry tier.
+func (t *tracker) markRetried(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	t.entry(id).retried = true
+}
+
+// finish records the first final outcome of an event. Later ones, from a
+// repeated delivery or from the dead-letter topic after the observer, are
+// ignored.
+func (t *tracker) finish(id string, kind finalKind, reason pipeline.Reason, acceptedAt time.Time) {
+	if id == "" {
+		return
+	}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	e := t.entry(id)
+	if e.final != 0 {
+		return
+	}
+
+	e.final, e.reason, e.acceptedAt, e.finalAt = kind, reason, acceptedAt, t.now()
+	if e.status != 0 {
+		t.countFinal(e)
+	}
+}
+
+// countFinal counts an event with a response that became final. t.mu must be held.
+func (t *tracker) countFinal(e *trackedEvent) {
+	t.final++
+	if e.finalAt.After(t.lastFinal) {
+		t.lastFinal = e.finalAt
+	}
+}
+
+// counts returns the number of events with an ingest response and how many
+// of them are final.
+func (t *tracker) counts() (responded, final int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	return t.responded, t.final
+}
+
+// summary counts the outcomes of the events with an ingest response.
+func (t *tracker) summary() Summary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+
+	s := Summary{EventsSent: t.responded, DeadLettered: make(map[string]int)}
+	var latencies []time.Duration
+	for _, e := range t.events {
+		if e.status == 0 {
+			continue
+		}
+		if e.retried {
+			s.Retried++
+		}
+
+		switch e.final {
+		case finalDone:
+			s.Completed++
+		case finalPendingApproval:
+			s.PendingApproval++
+		case finalDeadLettered:
+			s.DeadLettered[string(e.reason)]++
+		default:
+			s.Lost++
+
+			continue
+		}
+
+		// Invalid payloads were never accepted, so they have no end-to-end latency.
+		if e.status != http.StatusUnprocessableEntity && !e.acceptedAt.IsZero() {
+			latencies = append(latencies, e.finalAt.Sub(e.acceptedAt))
+		}
+	}
+
+	s.ThroughputPerSecond = throughput(t.final, t.lastFinal.Sub(t.firstResponse))
+	s.E2ELatencyMS = latencyPercentiles(latencies)
+
+	return s
+}
