@@ -11,7 +11,7 @@ PKGS ?= ./...
 
 .PHONY: test vet build dev testenv
 
-test:
+test: fuzz-short
 	scripts/testenv/run.sh $(GO) test -race -count=1 $(GOTESTFLAGS) $(PKGS)
 
 vet:
@@ -32,3 +32,29 @@ testenv:
 	scripts/testenv/run.sh
 
 # bench: placeholder for the benchmark target.
+
+# Fuzz the webhook parsers of package adapters, one fuzzer after another.
+# `make fuzz` runs each for FUZZTIME (longer by hand: make fuzz FUZZTIME=5m);
+# `make test` runs fuzz-short first, a few seconds each. A failing input is
+# saved under adapters/testdata/fuzz and then runs in every go test.
+FUZZTIME ?= 10s
+FUZZERS := FuzzGeneric FuzzMoodle FuzzDocebo Fuzz360Learning FuzzXAPI
+
+.PHONY: fuzz fuzz-short
+
+fuzz:
+	@for fuzzer in $(FUZZERS); do \
+		$(GO) test ./adapters/ -run '^$$' -fuzz "^$$fuzzer$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# The deployment checks alone: metric catalogue and docs/metrics.md, the
+# Grafana dashboard, the alert rules (promtool check and unit tests), the
+# Kubernetes manifests (kubernetes-validate), docker-compose.yml and a real
+# Prometheus scrape of ingest and worker. make test runs them as well,
+# because ./deploy/ is part of ./...
+.PHONY: check-deploy
+check-deploy:
+	scripts/testenv/run.sh $(GO) test -race -count=1 $(GOTESTFLAGS) ./deploy/ ./internal/metricscatalog/

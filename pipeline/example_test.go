@@ -48,7 +48,7 @@ func ExampleParseGeneric_validationError() {
 		"courseId": "LMS-SAFETY-101",
 		"completionDate": "2025-01-19T14:30:00",
 		"status": "COMPLETED",
-		"score": 101
+		"score": "ninety"
 	}`)
 
 	_, err := pipeline.ParseGeneric(body, pipeline.GenericOptions{})
@@ -65,7 +65,7 @@ func ExampleParseGeneric_validationError() {
 	// Output:
 	// employeeId: must be a string, got a number (12345)
 	// completionDate: "2025-01-19T14:30:00" has no time zone offset: send RFC 3339 with an offset, such as 2025-01-19T14:30:00Z, or configure the source's time zone
-	// score: 101 is out of range: send a percentage from 0 to 100, or leave score out
+	// score: must be a number or a numeric string such as "85" or "85%", got "ninety"
 }
 
 // An LMS that sends local times without an offset needs its time zone in

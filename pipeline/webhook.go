@@ -24,6 +24,9 @@ type GenericOptions struct {
 	Dates DateRule
 	// Now returns the current time for the future-date check. Nil means time.Now.
 	Now func() time.Time
+	// OnScoreDropped is called for a score left out under the score rule of
+	// ParseScore. Nil drops it silently.
+	OnScoreDropped func(ScoreDrop)
 }
 
 // ParseGeneric parses, validates and normalizes one event of the generic
@@ -82,13 +85,14 @@ func readCompletion(fields object, event *Event, opts GenericOptions, ve *Valida
 		event.Status = StatusCompleted
 	}
 
-	if score, ok := fields.number("score", ve); ok {
-		if score < MinScore || score > MaxScore {
-			ve.add("score", "%s is out of range: send a percentage from 0 to 100, or leave score out", strconv.FormatFloat(score, 'f', -1, 64))
-		} else {
-			event.Score = &score
-		}
+	score, drop, err := ParseScore("score", fields["score"])
+	switch {
+	case err != nil:
+		ve.add("score", "%s", err.Error())
+	case drop != nil && opts.OnScoreDropped != nil:
+		opts.OnScoreDropped(*drop)
 	}
+	event.Score = score
 }
 
 // readEnrollment reads the fields of a course.enrolled event.

@@ -252,22 +252,22 @@ func TestParseGenericValidation(t *testing.T) {
 			wantMessages: map[string]string{"eventId": "must be a string, got a number (981)"},
 		},
 		{
-			name:         "score as string",
-			body:         completionWith(map[string]any{"score": "95"}),
+			name:         "score as words",
+			body:         completionWith(map[string]any{"score": "ninety-five"}),
 			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": `must be a number, got a string ("95")`},
+			wantMessages: map[string]string{"score": `must be a number or a numeric string such as "85" or "85%", got "ninety-five"`},
 		},
 		{
 			name:         "score as boolean",
 			body:         completionWith(map[string]any{"score": true}),
 			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": "must be a number, got a boolean"},
+			wantMessages: map[string]string{"score": `must be a number or a numeric string such as "85" or "85%", got a boolean`},
 		},
 		{
 			name:         "score as object",
 			body:         completionWith(map[string]any{"score": map[string]any{"raw": 95}}),
 			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": "must be a number, got an object"},
+			wantMessages: map[string]string{"score": `must be a number or a numeric string such as "85" or "85%", got an object`},
 		},
 		{
 			name:         "completionDate as number",
@@ -357,32 +357,6 @@ func TestParseGenericValidation(t *testing.T) {
 			name:       "courseId with key separator",
 			body:       completionWith(map[string]any{"courseId": "LMS|SAFETY-101"}),
 			wantFields: []string{"courseId"},
-		},
-
-		// Score range.
-		{
-			name:         "score below 0",
-			body:         completionWith(map[string]any{"score": -1}),
-			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": "-1 is out of range: send a percentage from 0 to 100, or leave score out"},
-		},
-		{
-			name:         "score just below 0",
-			body:         completionWith(map[string]any{"score": -0.001}),
-			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": "-0.001 is out of range: send a percentage from 0 to 100, or leave score out"},
-		},
-		{
-			name:         "score 100.5",
-			body:         completionWith(map[string]any{"score": 100.5}),
-			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": "100.5 is out of range: send a percentage from 0 to 100, or leave score out"},
-		},
-		{
-			name:         "score 101",
-			body:         completionWith(map[string]any{"score": 101}),
-			wantFields:   []string{"score"},
-			wantMessages: map[string]string{"score": "101 is out of range: send a percentage from 0 to 100, or leave score out"},
 		},
 
 		// Event type and status.
@@ -508,7 +482,7 @@ func TestParseGenericValidation(t *testing.T) {
 				"courseId":       "LMS|SAFETY-101",
 				"completionDate": "2025-01-19T14:30:00",
 				"status":         "FAILED",
-				"score":          101,
+				"score":          "n/a",
 			}),
 			wantFields: []string{"eventId", "employeeId", "courseId", "completionDate", "status", "score"},
 		},
@@ -578,7 +552,7 @@ func fieldMessage(ve *pipeline.ValidationError, field string) string {
 }
 
 func TestValidationErrorFields(t *testing.T) {
-	body := completionWith(map[string]any{"eventId": "evt-7", "employeeId": absent{}, "score": 101})
+	body := completionWith(map[string]any{"eventId": "evt-7", "employeeId": absent{}, "score": true})
 
 	_, err := pipeline.ParseGeneric(body, at(pipeline.DateRule{}))
 
@@ -590,7 +564,7 @@ func TestValidationErrorFields(t *testing.T) {
 		t.Errorf("EventID = %q, want %q", ve.EventID, "evt-7")
 	}
 
-	wantText := "invalid event: employeeId: is required; score: 101 is out of range: send a percentage from 0 to 100, or leave score out"
+	wantText := `invalid event: employeeId: is required; score: must be a number or a numeric string such as "85" or "85%", got a boolean`
 	if err.Error() != wantText {
 		t.Errorf("Error() = %q, want %q", err.Error(), wantText)
 	}
@@ -701,6 +675,17 @@ func TestParseGenericAccepts(t *testing.T) {
 		{name: "fractional score", body: completionWith(map[string]any{"score": 87.5}), want: withScore(completed("2025-01-19T14:30:00Z"), score(87.5))},
 		{name: "score null", body: completionWith(map[string]any{"score": nil}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
 		{name: "score absent", body: completionWith(map[string]any{"score": absent{}}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
+		{name: "score as string", body: completionWith(map[string]any{"score": "95"}), want: withScore(completed("2025-01-19T14:30:00Z"), score(95))},
+		{name: "score with decimals as string", body: completionWith(map[string]any{"score": "85.00"}), want: withScore(completed("2025-01-19T14:30:00Z"), score(85))},
+		{name: "score with percent sign", body: completionWith(map[string]any{"score": "85%"}), want: withScore(completed("2025-01-19T14:30:00Z"), score(85))},
+		{name: "score empty string", body: completionWith(map[string]any{"score": ""}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
+
+		// Scores out of range are dropped; the completion is kept.
+		{name: "score below 0 dropped", body: completionWith(map[string]any{"score": -1}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
+		{name: "score just below 0 dropped", body: completionWith(map[string]any{"score": -0.001}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
+		{name: "score 100.5 dropped", body: completionWith(map[string]any{"score": 100.5}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
+		{name: "score 101 dropped", body: completionWith(map[string]any{"score": 101}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
+		{name: "score 101 as string dropped", body: completionWith(map[string]any{"score": "101%"}), want: withScore(completed("2025-01-19T14:30:00Z"), nil)},
 
 		// Status.
 		{name: "status in lower case", body: completionWith(map[string]any{"status": "completed"}), want: completed("2025-01-19T14:30:00Z")},

@@ -53,6 +53,10 @@ type webhook struct {
 	dedupe  Deduplicator
 	auth    authenticator
 	now     func() time.Time
+
+	// perSource holds the per-source verifiers, parsers and body limits.
+	perSource     map[string]*sourceSettings
+	sourceMetrics *sourceMetrics
 }
 
 // exchange is the state of one webhook request.
@@ -84,7 +88,8 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the checks in the order that spends the least on a request
 // that fails them: method, token, source and media type before the body
-// is read.
+// is read. A source with its own verifier is authenticated after the body
+// is read, because signatures cover the raw body.
 func (h *webhook) serve(ex *exchange, deadline time.Time) {
 	if ex.r.Method != http.MethodPost {
 		ex.w.Header().Set("Allow", http.MethodPost)
@@ -93,7 +98,9 @@ func (h *webhook) serve(ex *exchange, deadline time.Time) {
 		return
 	}
 
-	if reason := h.auth.check(ex.r.Header.Get("Authorization")); reason != "" {
+	verifier := h.sourceVerifier(ex.source)
+	if reason := h.auth.check(ex.r.Header.Get("Authorization")); verifier == nil && reason != "" {
+		h.countIngestTokenFailure(ex)
 		ex.w.Header().Set("WWW-Authenticate", bearerScheme+` realm="arenasync"`)
 		h.reject(ex, "", newProblem(ProblemUnauthorized, http.StatusUnauthorized, reason))
 
@@ -119,14 +126,20 @@ func (h *webhook) serve(ex *exchange, deadline time.Time) {
 	ctx, cancel := context.WithDeadline(ex.r.Context(), deadline)
 	defer cancel()
 
-	body, p := readBody(ex.w, ex.r, h.cfg.MaxBodyBytes, deadline)
+	body, p := readBody(ex.w, ex.r, h.sourceLimit(ex.source), deadline)
 	if p != nil {
 		h.reject(ex, "", *p)
 
 		return
 	}
+	if verifier != nil && !h.verifyRequest(ex, verifier, body) {
+		return
+	}
 
-	events, err := parse(body)
+	events, err := h.parseSource(ex, parse, body)
+	if err != nil && h.respondParseOutcome(ex, err) {
+		return
+	}
 	if err != nil {
 		h.respondInvalid(ctx, ex, body, err)
 

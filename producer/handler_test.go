@@ -291,7 +291,7 @@ func TestWebhookAcceptedRecord(t *testing.T) {
 func TestWebhookInvalidEvent(t *testing.T) {
 	s := newTestServer(t, 1, nil)
 	body := `{"eventId": "evt-422", "eventType": "course.completed", "employeeId": "",
- "courseId": "C|1", "completionDate": "yesterday", "status": "DONE", "score": 101}`
+ "courseId": "C|1", "completionDate": "yesterday", "status": "DONE", "score": "n/a"}`
 
 	rec := s.serve(webhookRequest("lms", body))
 
@@ -303,7 +303,7 @@ func TestWebhookInvalidEvent(t *testing.T) {
 		{Field: "courseId", Message: `must not contain "|", which separates employee and course in record keys`},
 		{Field: "completionDate", Message: `"yesterday" is not an ISO 8601 date and time: send RFC 3339, such as 2025-01-19T14:30:00Z`},
 		{Field: "status", Message: `must be "COMPLETED" on a course.completed event, got "DONE"`},
-		{Field: "score", Message: "101 is out of range: send a percentage from 0 to 100, or leave score out"},
+		{Field: "score", Message: `must be a number or a numeric string such as "85" or "85%", got "n/a"`},
 	}
 	wantDetail := (&pipeline.ValidationError{EventID: "evt-422", Fields: wantErrors}).Error()
 	want := Problem{

@@ -15,6 +15,8 @@ type options struct {
 	now      func() time.Time
 	gatherer prometheus.Gatherer
 	parsers  []namedParser
+	// perSource holds the settings of the Source options, by source name.
+	perSource map[string]*sourceSettings
 }
 
 // namedParser is a source registered with WithSource.

@@ -57,7 +57,15 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer, opts ...Opti
 		return nil, err
 	}
 
+	if err := checkSourceSettings(o.perSource, srcs, cfg.MaxBodyBytes); err != nil {
+		return nil, err
+	}
+
 	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := newSourceMetrics(reg)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +80,9 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer, opts ...Opti
 		dedupe:  o.dedupe,
 		auth:    newAuthenticator(cfg.IngestToken),
 		now:     o.now,
+
+		perSource:     o.perSource,
+		sourceMetrics: sm,
 	}
 	ready := &readyHandler{check: newReadiness(cfg, o.now), log: logger}
 	s.handler = s.routes(hook, ready, o.gatherer)

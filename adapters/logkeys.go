@@ -1,0 +1,9 @@
+package adapters
+
+// Log field keys.
+const (
+	keyEventID = "event_id"
+	keyField   = "field"
+	keyReason  = "reason"
+	keySource  = "source"
+)
