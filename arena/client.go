@@ -23,6 +23,7 @@ type Client struct {
 	logger   *zap.Logger
 	tokens   TokenSource
 	observe  func(CallInfo)
+	guard    CallGuard
 	now      func() time.Time
 	newToken func(TokenFetcher) TokenSource
 }
@@ -185,13 +186,20 @@ func (c *Client) token(ctx context.Context) (Token, error) {
 }
 
 // exchange sends one HTTP request and decodes a 2xx body into cl.out. An
-// empty bearer sends no Authorization header.
+// empty bearer sends no Authorization header. The call guard's wait comes
+// before the call's Timeout starts.
 func (c *Client) exchange(ctx context.Context, cl call, payload []byte, bearer string) error {
+	done, err := c.admit(ctx, cl.op)
+	if err != nil {
+		return err
+	}
+
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
 	req, err := c.newRequest(ctx, cl, payload, bearer)
 	if err != nil {
+		done(CallInfo{Endpoint: cl.op, Err: err})
 		return &Error{Op: cl.op, Err: fmt.Errorf("%w: %v", ErrInvalidArgument, err)}
 	}
 
@@ -199,7 +207,9 @@ func (c *Client) exchange(ctx context.Context, cl call, payload []byte, bearer s
 	status, err := c.roundTrip(req, cl)
 	duration := c.now().Sub(start)
 
-	c.observe(CallInfo{Endpoint: cl.op, StatusCode: status, Duration: duration, Err: err})
+	info := CallInfo{Endpoint: cl.op, StatusCode: status, Duration: duration, Err: err}
+	done(info)
+	c.observe(info)
 	c.logger.Debug("arena call",
 		zap.String(logKeyEndpoint, string(cl.op)),
 		zap.String(logKeyRequestID, cl.requestID),
@@ -246,14 +256,15 @@ func (c *Client) roundTrip(req *http.Request, cl call) (int, error) {
 }
 
 // decodeError builds the *Error for a 2xx body that does not decode. The
-// body of a token response is left out, because it may hold the token.
+// body of a token or login response is left out, because it may hold the
+// token or session id.
 func decodeError(op Endpoint, status int, body []byte, err error) *Error {
 	e := &Error{
 		Op:         op,
 		StatusCode: status,
 		Err:        fmt.Errorf("%w: decode %s body: %v", ErrInvalidResponse, op, err),
 	}
-	if op != EndpointToken {
+	if op != EndpointToken && op != EndpointLogin {
 		e.Message = truncate(string(body), maxMessageBytes)
 	}
 	return e
@@ -273,7 +284,11 @@ func (c *Client) newRequest(ctx context.Context, cl call, payload []byte, bearer
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-Request-ID", cl.requestID)
-	if bearer != "" {
+	switch {
+	case bearer == "":
+	case c.cfg.AuthMode == AuthModeSession:
+		req.Header.Set(c.cfg.SessionHeader, bearer)
+	default:
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 

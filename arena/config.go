@@ -34,6 +34,26 @@ const (
 	DefaultUserPath           = "/api/v1/users/" + PlaceholderEmployeeID
 	DefaultTokenRefreshMargin = 5 * time.Minute
 	DefaultMaxResponseBytes   = 1 << 20
+	DefaultLoginPath          = "/api/v1/login"
+	DefaultSessionHeader      = "arena_session_id"
+	DefaultSessionIdleTimeout = 90 * time.Minute
+)
+
+// AuthMode selects how the client authenticates its calls.
+type AuthMode string
+
+// Authentication modes.
+const (
+	// AuthModeToken requests a bearer token from TokenPath with the client id
+	// and secret, and sends it as "Authorization: Bearer".
+	AuthModeToken AuthMode = "token"
+
+	// AuthModeSession logs in at LoginPath with the client id as email and
+	// the secret as password, and sends the returned session id in the
+	// SessionHeader header. Arena ends such a session SessionIdleTimeout
+	// after its last call, and a second login of the same user ends the
+	// first session.
+	AuthModeSession AuthMode = "session"
 )
 
 // DefaultRequiredScopes returns the scopes arenasync needs for its calls.
@@ -93,6 +113,28 @@ type Config struct {
 	// MaxResponseBytes limits how much of a response body is read, in bytes.
 	// Default 1 MiB. Zero means the default.
 	MaxResponseBytes int64
+
+	// AuthMode is AuthModeToken or AuthModeSession. Default AuthModeToken;
+	// empty means the default.
+	AuthMode AuthMode
+
+	// LoginPath is the session login endpoint of AuthModeSession.
+	// Default "/api/v1/login".
+	LoginPath string
+
+	// SessionHeader is the request header that carries the session id in
+	// AuthModeSession. Default "arena_session_id".
+	SessionHeader string
+
+	// SessionIdleTimeout is how long Arena keeps a session after its last
+	// call, in AuthModeSession. The client treats a session as expiring this
+	// long after its login, so it logs in again before that even when the
+	// session was in use. Default 90m. Zero means the default.
+	SessionIdleTimeout time.Duration
+
+	// WorkspaceID is sent as workspaceId in the session login, for accounts
+	// that belong to several Arena workspaces. Zero sends none.
+	WorkspaceID int64
 }
 
 // withDefaults returns a copy of c with every zero field set to its default.
@@ -126,6 +168,18 @@ func (c Config) withDefaults() Config {
 	if c.MaxResponseBytes == 0 {
 		c.MaxResponseBytes = DefaultMaxResponseBytes
 	}
+	if c.AuthMode == "" {
+		c.AuthMode = AuthModeToken
+	}
+	if c.LoginPath == "" {
+		c.LoginPath = DefaultLoginPath
+	}
+	if c.SessionHeader == "" {
+		c.SessionHeader = DefaultSessionHeader
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
 
 	return c
 }
@@ -155,7 +209,18 @@ func (c Config) Validate() error {
 		errs = append(errs, invalidConfig("MaxResponseBytes %d is negative; use a positive byte count", c.MaxResponseBytes))
 	}
 
+	if c.AuthMode != AuthModeToken && c.AuthMode != AuthModeSession {
+		errs = append(errs, invalidConfig("AuthMode %q is unknown; use %q or %q", c.AuthMode, AuthModeToken, AuthModeSession))
+	}
+	if c.SessionIdleTimeout < 0 {
+		errs = append(errs, invalidConfig("SessionIdleTimeout %s is negative; use a positive duration such as 90m", c.SessionIdleTimeout))
+	}
+	if strings.TrimSpace(c.SessionHeader) == "" || strings.ContainsAny(c.SessionHeader, " \t:") {
+		errs = append(errs, invalidConfig("SessionHeader %q is not a header name; use a name such as arena_session_id", c.SessionHeader))
+	}
+
 	errs = append(errs, validatePath("TokenPath", c.TokenPath, ""))
+	errs = append(errs, validatePath("LoginPath", c.LoginPath, ""))
 	errs = append(errs, validatePath("RecordsPath", c.RecordsPath, ""))
 	errs = append(errs, validatePath("RecordPath", c.RecordPath, PlaceholderTrainingRecordID))
 	errs = append(errs, validatePath("CompletePath", c.CompletePath, PlaceholderTrainingRecordID))
@@ -183,6 +248,9 @@ func (c Config) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	enc.AddString("user_path", c.UserPath)
 	enc.AddString("required_scopes", strings.Join(c.RequiredScopes, " "))
 	enc.AddDuration("token_refresh_margin", c.TokenRefreshMargin)
+	enc.AddString("auth_mode", string(c.AuthMode))
+	enc.AddString("login_path", c.LoginPath)
+	enc.AddString("session_header", c.SessionHeader)
 	return nil
 }
 

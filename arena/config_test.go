@@ -27,6 +27,10 @@ func TestConfigDefaults(t *testing.T) {
 		RequiredScopes:     []string{"training.records.write", "training.status.update", "user.read"},
 		TokenRefreshMargin: 5 * time.Minute,
 		MaxResponseBytes:   1 << 20,
+		AuthMode:           AuthModeToken,
+		LoginPath:          "/api/v1/login",
+		SessionHeader:      "arena_session_id",
+		SessionIdleTimeout: 90 * time.Minute,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("withDefaults() =\n%+v\nwant\n%+v", got, want)
@@ -47,6 +51,27 @@ func TestConfigValidate(t *testing.T) {
 			name:    "missing base URL",
 			change:  func(c *Config) { c.BaseURL = "" },
 			wantErr: "invalid arena config: BaseURL is missing; set the Arena API root such as https://arena.example.com",
+		},
+		{name: "session mode", change: func(c *Config) { c.AuthMode = AuthModeSession }},
+		{
+			name:    "unknown auth mode",
+			change:  func(c *Config) { c.AuthMode = "oauth" },
+			wantErr: `invalid arena config: AuthMode "oauth" is unknown; use "token" or "session"`,
+		},
+		{
+			name:    "session header with a colon",
+			change:  func(c *Config) { c.SessionHeader = "arena_session_id:" },
+			wantErr: `invalid arena config: SessionHeader "arena_session_id:" is not a header name; use a name such as arena_session_id`,
+		},
+		{
+			name:    "negative session idle timeout",
+			change:  func(c *Config) { c.SessionIdleTimeout = -time.Minute },
+			wantErr: "invalid arena config: SessionIdleTimeout -1m0s is negative; use a positive duration such as 90m",
+		},
+		{
+			name:    "login path without slash",
+			change:  func(c *Config) { c.LoginPath = "v1/login" },
+			wantErr: `invalid arena config: LoginPath "v1/login" must start with /`,
 		},
 		{
 			name:    "base URL without scheme",

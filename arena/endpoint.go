@@ -7,6 +7,7 @@ type Endpoint string
 // The Arena calls this package makes.
 const (
 	EndpointToken          Endpoint = "token"
+	EndpointLogin          Endpoint = "login"
 	EndpointCreateRecord   Endpoint = "create_record"
 	EndpointGetRecord      Endpoint = "get_record"
 	EndpointCompleteRecord Endpoint = "complete_record"
@@ -17,6 +18,7 @@ const (
 func Endpoints() []Endpoint {
 	return []Endpoint{
 		EndpointToken,
+		EndpointLogin,
 		EndpointCreateRecord,
 		EndpointGetRecord,
 		EndpointCompleteRecord,

@@ -26,6 +26,11 @@ var (
 
 	// ErrMissingScopes is matched by the *ScopeError that CheckScopes returns.
 	ErrMissingScopes = errors.New("arena token lacks required scopes")
+
+	// ErrNotAdmitted is wrapped by the *Error that a call returns when its
+	// CallGuard did not admit it, so nothing was sent. Such an *Error is
+	// retryable.
+	ErrNotAdmitted = errors.New("arena call not admitted by the call guard")
 )
 
 // maxMessageBytes bounds Error.Message, so a large HTML error page does not
@@ -101,14 +106,15 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Retryable reports whether the same call can succeed later: transport
-// failures, timeouts, 401 (after the refresh the client already tried), 408,
-// 429, every 5xx and undecodable 2xx responses. Every other status, 400, 403,
-// 404, 409 and 422 among them, and invalid arguments are permanent.
+// failures, timeouts, calls the CallGuard did not admit, 401 (after the
+// refresh the client already tried), 408, 429, every 5xx and undecodable 2xx
+// responses. Every other status, 400, 403, 404, 409 and 422 among them, and
+// invalid arguments are permanent.
 func (e *Error) Retryable() bool {
 	if e.Transport || e.Timeout {
 		return true
 	}
-	if errors.Is(e.Err, ErrInvalidResponse) {
+	if errors.Is(e.Err, ErrInvalidResponse) || errors.Is(e.Err, ErrNotAdmitted) {
 		return true
 	}
 	return retryableStatus(e.StatusCode)

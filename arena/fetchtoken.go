@@ -24,10 +24,15 @@ type tokenResponse struct {
 	Scope       string      `json:"scope"`
 }
 
-// FetchToken requests a new token with the configured client id and secret.
-// It bypasses the token source and always logs in, which may end earlier
-// Arena sessions of the same account.
+// FetchToken requests a new token with the configured client id and secret,
+// or in AuthModeSession starts a new session. It bypasses the token source
+// and always logs in, which may end earlier Arena sessions of the same
+// account.
 func (c *Client) FetchToken(ctx context.Context) (Token, error) {
+	if c.cfg.AuthMode == AuthModeSession {
+		return c.login(ctx)
+	}
+
 	cl := call{
 		op:        EndpointToken,
 		method:    http.MethodPost,

@@ -181,6 +181,9 @@ func (r *runner) complete(ctx context.Context, msg kafka.Message, env pipeline.E
 	started := r.now()
 	out, panicked := r.handleOrSupersede(ctx, env, holder, skip)
 	r.metrics.handleSeconds.WithLabelValues(r.topic).Observe(r.now().Sub(started).Seconds())
+	for !panicked && r.holdRetry(ctx, out) {
+		out, panicked = r.handleOrSupersede(ctx, env, holder, skip)
+	}
 
 	if panicked {
 		raw, _ := json.Marshal(env)
@@ -286,6 +289,9 @@ func (r *runner) releaseOne(ctx context.Context, msg kafka.Message, key string, 
 
 	r.logger.Debug("releasing parked event", zap.String(keyEventID, env.Event.ID), zap.String(keyTopic, r.topic))
 	out, panicked := r.handleOrSupersede(ctx, env, true, 1)
+	for !panicked && r.holdRetry(ctx, out) {
+		out, panicked = r.handleOrSupersede(ctx, env, true, 1)
+	}
 	if panicked {
 		if !r.deadLetterRaw(ctx, data, msg, pipeline.ReasonHandlerPanic, out.Detail) {
 			return ctx.Err()
@@ -306,7 +312,9 @@ func (r *runner) releaseOne(ctx context.Context, msg kafka.Message, key string, 
 // count records a durable outcome in the metrics and tells the observer.
 func (r *runner) count(env pipeline.Envelope, out pipeline.Outcome) {
 	r.metrics.processed.WithLabelValues(r.topic, string(env.Event.Type), out.Kind.String()).Inc()
-	if (out.Kind == pipeline.Done || out.Kind == pipeline.PendingApproval) && !env.Meta.AcceptedAt.IsZero() {
+	// Replays keep the original acceptance time, which would put days-old
+	// samples into the latency of live traffic, so they are left out.
+	if (out.Kind == pipeline.Done || out.Kind == pipeline.PendingApproval) && !env.Meta.AcceptedAt.IsZero() && env.Meta.Replay == "" {
 		r.metrics.endToEnd.Observe(r.now().Sub(env.Meta.AcceptedAt).Seconds())
 	}
 	if r.observer != nil {

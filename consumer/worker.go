@@ -24,10 +24,11 @@ type Worker struct {
 type Option func(*options)
 
 type options struct {
-	observer Observer
-	gate     Gate
-	holds    Holds
-	now      func() time.Time
+	observer   Observer
+	gate       Gate
+	holds      Holds
+	now        func() time.Time
+	unrecorded UnrecordedCompletions
 }
 
 // WithObserver calls obs with every durable outcome.
@@ -64,7 +65,12 @@ func NewWorker(cfg Config, handler Handler, logger *zap.Logger, reg prometheus.R
 	}
 
 	w := &Worker{cfg: cfg, logger: logger, writer: newWriter(cfg.Brokers)}
+	if reg == nil {
+		// Metrics are optional for embedders; an unused registry keeps the code paths the same.
+		reg = prometheus.NewRegistry()
+	}
 	m := newMetrics(reg)
+	o.observer = registerBacklog(cfg, o, reg, logger)
 	var order *ordering
 	if o.holds != nil {
 		order = &ordering{holds: o.holds, logger: logger}

@@ -138,8 +138,8 @@ func arenaFailure(op pipeline.Operation, err error) pipeline.Outcome {
 
 // failureOf describes an Arena client error for classification.
 func failureOf(op pipeline.Operation, err error) pipeline.Failure {
-	// The client-side rate limit kept the call back, for a pause after 429
-	// that is longer than a call waits. Arena sent no answer, but the
+	// The client-side rate limit kept the call back because a pause after
+	// 429 lasts longer than a call waits. Arena sent no response, but the
 	// cause is its rate limit.
 	if errors.Is(err, arena.ErrNotAdmitted) {
 		return pipeline.Failure{Op: op, Status: http.StatusTooManyRequests, Message: "the call was not sent: " + err.Error()}

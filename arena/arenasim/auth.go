@@ -122,6 +122,15 @@ func (s *Sim) revokeTokens(clientID string) {
 // authorize checks the bearer token and its scope for endpoint e, and writes
 // 401 or 403 when they do not pass.
 func (s *Sim) authorize(e Endpoint, w http.ResponseWriter, r *http.Request) bool {
+	if sessionID := r.Header.Get(s.sessionHeader()); sessionID != "" {
+		scopes, problem := s.authorizeSession(sessionID)
+		if problem != "" {
+			writeError(w, http.StatusUnauthorized, codeInvalidToken, problem)
+			return false
+		}
+		return checkScope(e, scopes, w)
+	}
+
 	value, hasBearer := bearerToken(r.Header.Get("Authorization"))
 
 	s.mu.Lock()
@@ -149,14 +158,27 @@ func (s *Sim) authorize(e Endpoint, w http.ResponseWriter, r *http.Request) bool
 		return false
 	}
 
+	return checkScope(e, token.scopes, w)
+}
+
+// checkScope writes 403 and returns false when scopes lack every scope that
+// allows endpoint e.
+func checkScope(e Endpoint, scopes []string, w http.ResponseWriter) bool {
 	needed := requiredScopes(e)
-	if !slices.ContainsFunc(needed, func(scope string) bool { return slices.Contains(token.scopes, scope) }) {
+	if !slices.ContainsFunc(needed, func(scope string) bool { return slices.Contains(scopes, scope) }) {
 		writeError(w, http.StatusForbidden, codeInsufficientScope,
 			fmt.Sprintf("token lacks scope %s required for %s", strings.Join(needed, " or "), e))
 		return false
 	}
 
 	return true
+}
+
+// sessionHeader returns the header name that carries session ids.
+func (s *Sim) sessionHeader() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions.header
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header.

@@ -58,6 +58,14 @@ type Config struct {
 	// same client, as real Arena sessions do. Default false.
 	NewLoginInvalidatesOld bool
 
+	// SessionIdleTimeout is how long a session from the login endpoint lasts
+	// after its last call. Default 90m. Zero means the default.
+	SessionIdleTimeout time.Duration
+
+	// SessionHeader is the request header that carries a session id.
+	// Default "arena_session_id". Empty means the default.
+	SessionHeader string
+
 	// RateLimit is the number of requests per second, over all endpoints,
 	// above which the simulator responds 429 with Retry-After. Bursts of up to
 	// one second's worth pass. Zero means no limit.
@@ -102,6 +110,12 @@ func (c Config) withDefaults() Config {
 	if c.TokenLifetime == 0 {
 		c.TokenLifetime = DefaultTokenLifetime
 	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
+	if c.SessionHeader == "" {
+		c.SessionHeader = DefaultSessionHeader
+	}
 	if c.RequestLogSize == 0 {
 		c.RequestLogSize = DefaultRequestLogSize
 	}
@@ -127,6 +141,9 @@ func (c Config) Validate() error {
 	}
 	if c.TokenLifetime < 0 {
 		errs = append(errs, invalidConfig("TokenLifetime %s is negative", c.TokenLifetime))
+	}
+	if c.SessionIdleTimeout < 0 {
+		errs = append(errs, invalidConfig("SessionIdleTimeout %s is negative", c.SessionIdleTimeout))
 	}
 	if c.RateLimit < 0 {
 		errs = append(errs, invalidConfig("RateLimit %g is negative; use 0 for no limit", c.RateLimit))

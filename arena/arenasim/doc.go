@@ -12,16 +12,22 @@
 // random errors, outages, failures of the next n calls of an endpoint, and
 // failures of one record. Counters and a request log show what clients did.
 //
+// The login endpoint starts sessions instead, as real Arena does: the session
+// id goes in the arena_session_id header, a session ends 90 minutes (by
+// default) after its last call, and a login ends the user's earlier session.
+//
 // Requests pass these checks in order, and the endpoint's own rules follow:
 //  1. the configured latency;
 //  2. an outage (503);
-//  3. the rate limit (429);
-//  4. injected failures of the endpoint (FailNext);
-//  5. the random error rate on training-record calls (503);
-//  6. JSON headers: 415 for a POST whose Content-Type is not application/json,
+//  3. a used-up request quota (429, SetQuotaExhausted);
+//  4. the rate limit (429);
+//  5. injected failures of the endpoint (FailNext);
+//  6. the random error rate on training-record calls (503);
+//  7. JSON headers: 415 for a POST whose Content-Type is not application/json,
 //     406 when Accept is missing or does not allow application/json;
-//  7. the bearer token (401) and its scope (403), except on the token
-//     endpoint.
+//  8. the session id when the session header is present, otherwise the
+//     bearer token (401), and the scope (403), except on the token and
+//     login endpoints.
 //
 // Deliberate choices where real Arena installations may differ:
 //   - When no course was seeded, records for any course id are accepted. Once

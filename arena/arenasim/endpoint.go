@@ -7,6 +7,7 @@ type Endpoint string
 // The simulated endpoints. EndpointUnknown counts requests to any other path.
 const (
 	EndpointToken          Endpoint = "token"
+	EndpointLogin          Endpoint = "login"
 	EndpointCreateRecord   Endpoint = "create_record"
 	EndpointGetRecord      Endpoint = "get_record"
 	EndpointCompleteRecord Endpoint = "complete_record"
@@ -17,6 +18,7 @@ const (
 // Paths served by the simulator.
 const (
 	PathToken    = "/api/v1/auth/token"
+	PathLogin    = "/api/v1/login"
 	PathRecords  = "/api/v1/training/records"
 	PathRecord   = "/api/v1/training/records/{trainingRecordId}"
 	PathComplete = "/api/v1/training/records/{trainingRecordId}/complete"

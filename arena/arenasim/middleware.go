@@ -41,7 +41,7 @@ func (s *Sim) serve(e Endpoint, w http.ResponseWriter, r *http.Request, h http.H
 	if !s.delay(r.Context()) {
 		return
 	}
-	if s.rejectOutage(w) || s.rejectRateLimit(w) || s.rejectInjected(e, w) || s.rejectRandom(e, w) {
+	if s.rejectOutage(w) || s.rejectQuota(w) || s.rejectRateLimit(w) || s.rejectInjected(e, w) || s.rejectRandom(e, w) {
 		return
 	}
 	if e == EndpointUnknown {
@@ -52,7 +52,7 @@ func (s *Sim) serve(e Endpoint, w http.ResponseWriter, r *http.Request, h http.H
 	if !checkMediaTypes(w, r) {
 		return
 	}
-	if e != EndpointToken && !s.authorize(e, w, r) {
+	if e != EndpointToken && e != EndpointLogin && !s.authorize(e, w, r) {
 		return
 	}
 

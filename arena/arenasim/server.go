@@ -38,6 +38,9 @@ type Sim struct {
 	lastRecordNumber        int
 	externalUpdatesDisabled bool
 
+	sessions sessions
+	quota    quota
+
 	faults  faults
 	limiter *rate.Limiter
 	rng     *rand.Rand
@@ -65,6 +68,7 @@ func NewServer(cfg Config, logger *zap.Logger) *Sim {
 		tokens:                  make(map[string]issuedToken),
 		tokenLifetime:           cfg.TokenLifetime,
 		newLoginInvalidatesOld:  cfg.NewLoginInvalidatesOld,
+		sessions:                newSessions(cfg.SessionIdleTimeout, cfg.SessionHeader),
 		employees:               make(map[string]Employee),
 		courses:                 make(map[string]Course),
 		records:                 make(map[string]*Record),
@@ -99,6 +103,7 @@ func (s *Sim) Handler() http.Handler { return s.handler }
 func (s *Sim) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+PathToken, s.endpoint(EndpointToken, s.handleToken))
+	mux.Handle("POST "+PathLogin, s.endpoint(EndpointLogin, s.handleLogin))
 	mux.Handle("POST "+PathRecords, s.endpoint(EndpointCreateRecord, s.handleCreateRecord))
 	mux.Handle("GET "+PathRecord, s.endpoint(EndpointGetRecord, s.handleGetRecord))
 	mux.Handle("POST "+PathComplete, s.endpoint(EndpointCompleteRecord, s.handleCompleteRecord))

@@ -10,16 +10,24 @@ type Stats struct {
 	// Logins counts tokens issued.
 	Logins int
 
-	// LoginFailures counts token requests with a wrong client id or secret.
+	// SessionLogins counts sessions started at the login endpoint.
+	SessionLogins int
+
+	// LoginFailures counts token requests and session logins with a wrong
+	// client id or secret.
 	LoginFailures int
 
 	// RejectedUnauthorized counts calls rejected with 401 for a missing,
-	// unknown, revoked or expired token. Injected 401s are not counted here.
+	// unknown, revoked or expired token or session. Injected 401s are not
+	// counted here.
 	RejectedUnauthorized int
 
 	// RateLimited counts calls rejected with 429 by the rate limit. Injected 429s
 	// are not counted here.
 	RateLimited int
+
+	// QuotaRejected counts calls rejected with 429 by SetQuotaExhausted.
+	QuotaRejected int
 
 	// InjectedFailures counts failures returned by FailNext, FailRecord,
 	// SetOutage and the random error rate.

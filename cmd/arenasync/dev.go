@@ -36,6 +36,8 @@ type devOptions struct {
 	partitions     int
 	group          string
 	summaryJSON    string
+	notifyURL      string
+	notifyInterval time.Duration
 }
 
 func newDevCommand() *cobra.Command {
@@ -44,10 +46,16 @@ func newDevCommand() *cobra.Command {
 		Use:   "dev",
 		Short: "Run every part in one process on embedded Kafka, Redis and Arena, with generated LMS traffic",
 		Long: `dev starts an embedded Kafka-protocol broker, an embedded Redis, the Arena
-simulator, the webhook ingest and the worker in one process. It then posts
---events LMS webhooks through the ingest, with a share of faults, waits until
-every event has a final outcome and prints a summary. The exit code is 1 when
-an event was lost or Arena received a completion twice.
+simulator, the webhook ingest, the worker and the reconciler's dead-letter
+consumer in one process. It then posts --events LMS webhooks through the
+ingest, with a share of faults, waits until every event has a final outcome
+and every dead letter is in the review queue, and prints a summary. The exit
+code is 1 when an event was lost, Arena received a completion twice, or the
+review queue holds fewer entries than events were dead-lettered.
+
+The log level defaults to error, because every planned fault ends as a dead
+letter and each one logs a warning; the summary counts them instead. Use
+--log-level warn or info to see them.
 
 With --events 0 it posts nothing and serves the ingest until Ctrl-C, and
 prints the webhook URL, the token and sample curl commands.
@@ -78,20 +86,24 @@ end differently than planned.`,
 	flags.Float64Var(&o.arenaRateLimit, "arena-rate-limit", dev.DefaultArenaRateLimit, "Arena calls per second of the worker, token requests included")
 	flags.Float64Var(&o.rate, "rate", 0, "webhooks per second over all senders (0: as fast as the ingest responds)")
 	flags.IntVar(&o.senders, "senders", dev.DefaultSenders, "concurrent webhook senders")
-	flags.DurationVar(&o.timeout, "timeout", dev.DefaultTimeout, "how long to wait for final outcomes after the response to the last webhook; events still without one count as lost")
+	flags.DurationVar(&o.timeout, "timeout", dev.DefaultTimeout, "how long to wait for final outcomes and for the review queue to take every dead letter, after the response to the last webhook; events still without an outcome count as lost")
 	flags.StringVar(&o.ingestAddr, "ingest-addr", dev.DefaultIngestAddr, "listen address of the ingest, host:port (port 0: any free port)")
 	flags.StringVar(&o.ingestToken, "ingest-token", "", "bearer token of the ingest (empty: a random token, printed with --events 0)")
 	flags.IntVar(&o.partitions, "partitions", dev.DefaultPartitions, "partitions of each topic that dev creates")
 	flags.StringVar(&o.group, "group", dev.DefaultGroupID, "consumer group of the worker; each retry tier adds its suffix")
 	flags.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this file (empty: none)")
+	flags.StringVar(&o.notifyURL, "notify-webhook-url", "", "Slack or Teams incoming-webhook URL for dead-letter notifications (empty: notifications are only logged, at info level)")
+	flags.DurationVar(&o.notifyInterval, "notify-interval", dev.DefaultNotifyInterval, "aggregation window: one notification per dead-letter reason per window, sent when the window closes or the run stops")
 	markSecret(flags, "ingest-token")
+	markSecret(flags, "notify-webhook-url")
 
 	return withEnv(cmd)
 }
 
 // setDevDefaults changes the defaults of the shared flags for dev: the
-// embedded servers instead of local ones, short retry delays, and warnings
-// only, so the progress bar stays readable.
+// embedded servers instead of local ones, short retry delays, and errors
+// only, because the planned faults log one warning per dead letter, which
+// would bury the progress lines.
 func (o *devOptions) setDevDefaults(flags *pflag.FlagSet) {
 	o.kafka.brokers = nil
 	setDefault(flags, "kafka-brokers", "[]", "outside Kafka bootstrap servers, host:port, comma-separated (empty: an embedded broker)")
@@ -106,8 +118,8 @@ func (o *devOptions) setDevDefaults(flags *pflag.FlagSet) {
 	setDefault(flags, "arena-client-id", "", "Arena service account client id (with --arena-url)")
 	setDefault(flags, "arena-client-secret", "", "Arena service account client secret (with --arena-url)")
 
-	o.log.level = "warn"
-	setDefault(flags, "log-level", o.log.level, "")
+	o.log.level = "error"
+	setDefault(flags, "log-level", o.log.level, "log level: debug, info, warn or error (warn shows a line per dead letter)")
 }
 
 // setDefault records a flag's new default value, whose variable the caller
@@ -165,25 +177,27 @@ func (o devOptions) options(logger *zap.Logger, console *dev.Console, out io.Wri
 	}
 
 	opts := dev.Options{
-		Events:         o.events,
-		Seed:           o.seed,
-		FaultRate:      o.faultRate,
-		ArenaErrorRate: o.arenaErrorRate,
-		ArenaRateLimit: o.arenaRateLimit,
-		Rate:           o.rate,
-		Senders:        o.senders,
-		Timeout:        o.timeout,
-		IngestAddr:     o.ingestAddr,
-		IngestToken:    o.ingestToken,
-		KafkaBrokers:   o.kafka.brokers,
-		Topic:          o.kafka.topic,
-		Partitions:     o.partitions,
-		GroupID:        o.group,
-		RetryDelays:    delays,
-		Redis:          o.redis.config(),
-		Arena:          o.arena.config(),
-		Logger:         logger,
-		Out:            out,
+		Events:           o.events,
+		Seed:             o.seed,
+		FaultRate:        o.faultRate,
+		ArenaErrorRate:   o.arenaErrorRate,
+		ArenaRateLimit:   o.arenaRateLimit,
+		Rate:             o.rate,
+		Senders:          o.senders,
+		Timeout:          o.timeout,
+		IngestAddr:       o.ingestAddr,
+		IngestToken:      o.ingestToken,
+		KafkaBrokers:     o.kafka.brokers,
+		Topic:            o.kafka.topic,
+		Partitions:       o.partitions,
+		GroupID:          o.group,
+		RetryDelays:      delays,
+		Redis:            o.redis.config(),
+		Arena:            o.arena.config(),
+		NotifyWebhookURL: o.notifyURL,
+		NotifyInterval:   o.notifyInterval,
+		Logger:           logger,
+		Out:              out,
 	}
 	if o.events > 0 {
 		opts.Progress = console
