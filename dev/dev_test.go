@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,9 @@ import (
 // testRetryDelays keep the retry ladder of a test run under two seconds.
 var testRetryDelays = []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond}
 
+// testTiers are the tier names of testRetryDelays.
+var testTiers = []string{"retry.200ms", "retry.400ms", "retry.800ms"}
+
 func TestRunEmbedded(t *testing.T) {
 	const events = 300
 	const seed = 7
@@ -28,9 +33,11 @@ func TestRunEmbedded(t *testing.T) {
 	cases := []struct {
 		name           string
 		arenaErrorRate float64
+		// notify posts the notifications to a local webhook.
+		notify bool
 	}{
 		// Without Arena errors only the orphan completions are retried.
-		{name: "no arena errors", arenaErrorRate: 0},
+		{name: "no arena errors", arenaErrorRate: 0, notify: true},
 		// With errors, events also pass through the retry tiers and still
 		// end as planned.
 		{name: "arena errors", arenaErrorRate: 0.03},
@@ -60,6 +67,12 @@ func TestRunEmbedded(t *testing.T) {
 			opts.IngestAddr = "127.0.0.1:0"
 			opts.Timeout = 30 * time.Second
 			opts.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+			var hook *notificationHook
+			if tc.notify {
+				hook = newNotificationHook(t)
+				opts.NotifyWebhookURL = hook.url
+				opts.NotifyInterval = 300 * time.Millisecond
+			}
 
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 			defer cancel()
@@ -77,6 +90,10 @@ func TestRunEmbedded(t *testing.T) {
 			orphans := want.deadLettered[pipeline.ReasonRetriesExhausted]
 			if tc.arenaErrorRate == 0 && summary.Retried != orphans {
 				t.Errorf("retried = %d, want %d (the orphan completions)", summary.Retried, orphans)
+			}
+			checkRetriesByTier(t, summary, orphans, tc.arenaErrorRate == 0)
+			if hook != nil {
+				hook.check(t, summary)
 			}
 
 			// The simulator counts 409s on COMPLETED records, which only the
@@ -126,6 +143,9 @@ func checkSummary(t *testing.T, got Summary, want expectation) {
 	if !maps.Equal(got.DeadLettered, wantReasons) {
 		t.Errorf("dead_lettered = %v, want %v", got.DeadLettered, wantReasons)
 	}
+	if total := got.DeadLetteredTotal(); got.ReviewQueueSize != total {
+		t.Errorf("review_queue_size = %d, want the dead-lettered total %d", got.ReviewQueueSize, total)
+	}
 
 	if err := got.Check(); err != nil {
 		t.Errorf("Check() = %v, want nil", err)
@@ -143,6 +163,102 @@ func checkSummary(t *testing.T, got Summary, want expectation) {
 	checkJSONKeys(t, got)
 }
 
+// checkRetriesByTier compares the moves into the retry tiers with the
+// plan. Every retries_exhausted event passed through every tier. When those
+// are the only retried events, each tier took exactly them.
+func checkRetriesByTier(t *testing.T, got Summary, exhausted int, onlyExhausted bool) {
+	t.Helper()
+
+	if keys := slices.Collect(maps.Keys(got.RetriesByTier)); !sameElements(keys, testTiers) {
+		t.Errorf("retries_by_tier keys = %v, want %v", slices.Sorted(slices.Values(keys)), testTiers)
+	}
+
+	sum := 0
+	for _, n := range got.RetriesByTier {
+		sum += n
+	}
+	if minimum := exhausted * len(testTiers); sum < minimum {
+		t.Errorf("retries_by_tier adds up to %d, want at least %d retries_exhausted events x %d tiers = %d", sum, exhausted, len(testTiers), minimum)
+	}
+
+	// Every retried event entered the first tier, and only an event that
+	// left a tier can enter the next one.
+	if first := got.RetriesByTier[testTiers[0]]; first != got.Retried {
+		t.Errorf("retries_by_tier[%s] = %d, want retried %d", testTiers[0], first, got.Retried)
+	}
+	for i := 1; i < len(testTiers); i++ {
+		if prev, cur := got.RetriesByTier[testTiers[i-1]], got.RetriesByTier[testTiers[i]]; cur > prev {
+			t.Errorf("retries_by_tier[%s] = %d exceeds retries_by_tier[%s] = %d", testTiers[i], cur, testTiers[i-1], prev)
+		}
+	}
+
+	if !onlyExhausted {
+		return
+	}
+	for _, tier := range testTiers {
+		if n := got.RetriesByTier[tier]; n != exhausted {
+			t.Errorf("retries_by_tier[%s] = %d, want %d (the retries_exhausted events)", tier, n, exhausted)
+		}
+	}
+}
+
+// sameElements reports whether a and b hold the same strings in any order.
+func sameElements(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
+
+// notificationHook is a local incoming webhook that keeps the notification
+// texts it receives.
+type notificationHook struct {
+	url string
+
+	mu    sync.Mutex
+	texts []string
+}
+
+// newNotificationHook starts a webhook on 127.0.0.1 that the test closes.
+func newNotificationHook(t *testing.T) *notificationHook {
+	t.Helper()
+
+	h := &notificationHook{}
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Text string `json:"text"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("notification body does not decode: %v", err)
+		}
+
+		h.mu.Lock()
+		h.texts = append(h.texts, body.Text)
+		h.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(server.Close)
+	h.url = server.URL
+
+	return h
+}
+
+// check verifies that every dead-letter reason of s was notified. Run
+// flushes the notifier before it returns, so every message has arrived.
+func (h *notificationHook) check(t *testing.T, s Summary) {
+	t.Helper()
+
+	h.mu.Lock()
+	all := strings.Join(h.texts, "\n")
+	h.mu.Unlock()
+
+	if all == "" {
+		t.Fatal("the notification webhook received no message")
+	}
+	for reason := range s.DeadLettered {
+		if !strings.Contains(all, "reason "+reason) {
+			t.Errorf("no notification names reason %s; received:\n%s", reason, all)
+		}
+	}
+}
+
 // checkJSONKeys verifies that the summary's JSON has exactly the documented keys.
 func checkJSONKeys(t *testing.T, s Summary) {
 	t.Helper()
@@ -156,7 +272,7 @@ func checkJSONKeys(t *testing.T, s Summary) {
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		t.Fatalf("summary JSON does not decode: %v\n%s", err, buf.String())
 	}
-	wantTop := []string{"dead_lettered", "duplicate_completions", "e2e_latency_ms", "events_sent", "completed", "lost", "pending_approval", "retried", "throughput_per_second"}
+	wantTop := []string{"dead_lettered", "duplicate_completions", "e2e_latency_ms", "events_sent", "completed", "lost", "pending_approval", "retried", "retries_by_tier", "review_queue_size", "throughput_per_second"}
 	if got := slices.Sorted(maps.Keys(top)); !slices.Equal(got, slices.Sorted(slices.Values(wantTop))) {
 		t.Errorf("summary JSON keys = %v, want %v", got, slices.Sorted(slices.Values(wantTop)))
 	}
@@ -172,6 +288,22 @@ func checkJSONKeys(t *testing.T, s Summary) {
 	var reasons map[string]int
 	if err := json.Unmarshal(top["dead_lettered"], &reasons); err != nil {
 		t.Errorf("dead_lettered is not an object of counts: %v", err)
+	}
+
+	var tiers map[string]int
+	if err := json.Unmarshal(top["retries_by_tier"], &tiers); err != nil {
+		t.Errorf("retries_by_tier is not an object of counts: %v", err)
+	}
+	if !maps.Equal(tiers, s.RetriesByTier) {
+		t.Errorf("retries_by_tier = %v, want %v", tiers, s.RetriesByTier)
+	}
+
+	var size int
+	if err := json.Unmarshal(top["review_queue_size"], &size); err != nil {
+		t.Errorf("review_queue_size is not a number: %v", err)
+	}
+	if size != s.ReviewQueueSize {
+		t.Errorf("review_queue_size = %d, want %d", size, s.ReviewQueueSize)
 	}
 }
 
@@ -345,6 +477,9 @@ func TestSummaryCheck(t *testing.T) {
 		{name: "lost", summary: Summary{EventsSent: 10, Completed: 9, Lost: 1}, wantErr: []error{ErrLost}},
 		{name: "duplicate", summary: Summary{EventsSent: 10, Completed: 10, DuplicateCompletions: 2}, wantErr: []error{ErrDuplicateCompletions}},
 		{name: "both", summary: Summary{EventsSent: 10, Lost: 10, DuplicateCompletions: 1}, wantErr: []error{ErrLost, ErrDuplicateCompletions}},
+		{name: "review queue complete", summary: Summary{EventsSent: 10, Completed: 8, DeadLettered: map[string]int{"employee_not_found": 2}, ReviewQueueSize: 2}},
+		{name: "review queue with older entries", summary: Summary{EventsSent: 10, Completed: 8, DeadLettered: map[string]int{"employee_not_found": 2}, ReviewQueueSize: 5}},
+		{name: "review queue short", summary: Summary{EventsSent: 10, Completed: 8, DeadLettered: map[string]int{"employee_not_found": 1, "invalid_payload": 1}, ReviewQueueSize: 1}, wantErr: []error{ErrReviewQueueIncomplete}},
 	}
 
 	for _, tc := range cases {
@@ -372,10 +507,73 @@ func TestSummaryWriteJSONEmpty(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &decoded); err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	if _, ok := decoded["dead_lettered"].(map[string]any); !ok {
-		t.Errorf("dead_lettered = %v, want an empty object", decoded["dead_lettered"])
+	for _, key := range []string{"dead_lettered", "retries_by_tier"} {
+		if m, ok := decoded[key].(map[string]any); !ok || len(m) != 0 {
+			t.Errorf("%s = %v, want an empty object", key, decoded[key])
+		}
 	}
 	checkJSONKeys(t, Summary{})
+}
+
+func TestSummaryWriteTableTierOrder(t *testing.T) {
+	cases := []struct {
+		name  string
+		tiers map[string]int
+		want  []string
+	}{
+		{name: "minutes", tiers: map[string]int{"retry.15m": 1, "retry.1m": 3, "retry.5m": 2}, want: []string{"retry.1m", "retry.5m", "retry.15m"}},
+		{name: "mixed units", tiers: map[string]int{"retry.1h": 1, "retry.1500ms": 3, "retry.2s": 2}, want: []string{"retry.1500ms", "retry.2s", "retry.1h"}},
+		{name: "unparsable last", tiers: map[string]int{"other": 1, "retry.1s": 2}, want: []string{"retry.1s", "other"}},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tiersByDelay(tc.tiers); !slices.Equal(got, tc.want) {
+				t.Errorf("tiersByDelay = %v, want %v", got, tc.want)
+			}
+
+			var buf bytes.Buffer
+			if err := (Summary{RetriesByTier: tc.tiers}).WriteTable(&buf); err != nil {
+				t.Fatalf("WriteTable: %v", err)
+			}
+			table := buf.String()
+			last := -1
+			for _, tier := range tc.want {
+				at := strings.Index(table, "  "+tier+" ")
+				if at < 0 {
+					t.Fatalf("table lacks a row for %s:\n%s", tier, table)
+				}
+				if at < last {
+					t.Errorf("row %s is out of ladder order:\n%s", tier, table)
+				}
+				last = at
+			}
+		})
+	}
+}
+
+func TestTierNames(t *testing.T) {
+	cases := []struct {
+		name   string
+		topic  string
+		delays []time.Duration
+		want   []string
+	}{
+		{name: "dev ladder", topic: "lms.training.events", delays: DefaultRetryDelays, want: []string{"retry.1s", "retry.2s", "retry.4s"}},
+		{name: "role ladder", topic: "lms.training.events", delays: []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute}, want: []string{"retry.1m", "retry.5m", "retry.15m"}},
+		{name: "other topic", topic: "t", delays: testRetryDelays, want: testTiers},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.Topic = tc.topic
+			opts.RetryDelays = tc.delays
+			if got := tierNames(opts.withDefaults().consumerConfig(nil)); !slices.Equal(got, tc.want) {
+				t.Errorf("tierNames = %v, want %v", got, tc.want)
+			}
+		})
+	}
 }
 
 func TestResponseEventIDs(t *testing.T) {
@@ -469,7 +667,7 @@ func TestTrackerOrder(t *testing.T) {
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := newTracker(func() time.Time { return accepted.Add(time.Second) })
+			tr := newTracker(func() time.Time { return accepted.Add(time.Second) }, testTiers)
 			tc.steps(tr)
 
 			if _, final := tr.counts(); final != tc.wantFinal {
@@ -491,6 +689,153 @@ func TestTrackerOrder(t *testing.T) {
 			}
 			if !maps.Equal(got.DeadLettered, tc.want.DeadLettered) {
 				t.Errorf("dead_lettered = %v, want %v", got.DeadLettered, tc.want.DeadLettered)
+			}
+		})
+	}
+}
+
+func TestTrackerRetriesByTier(t *testing.T) {
+	// attempt returns an envelope of e1 as the worker reads it after n moves.
+	attempt := func(n int) pipeline.Envelope {
+		return pipeline.Envelope{Event: pipeline.Event{ID: "e1"}, Meta: pipeline.Meta{Attempt: n}}
+	}
+	retry := pipeline.Retry(pipeline.ReasonArenaUnavailable, "")
+
+	cases := []struct {
+		name  string
+		steps func(tr *tracker)
+		want  map[string]int
+	}{
+		{
+			name:  "not retried",
+			steps: func(tr *tracker) { tr.observe("t", attempt(0), pipeline.Outcome{Kind: pipeline.Done}) },
+			want:  map[string]int{"retry.200ms": 0, "retry.400ms": 0, "retry.800ms": 0},
+		},
+		{
+			name: "through every tier",
+			steps: func(tr *tracker) {
+				tr.observe("t", attempt(0), retry)
+				tr.observe("t.retry.200ms", attempt(1), retry)
+				tr.observe("t.retry.400ms", attempt(2), retry)
+			},
+			want: map[string]int{"retry.200ms": 1, "retry.400ms": 1, "retry.800ms": 1},
+		},
+		{
+			name: "repeated delivery counts once",
+			steps: func(tr *tracker) {
+				tr.observe("t", attempt(0), retry)
+				tr.observe("t", attempt(0), retry)
+			},
+			want: map[string]int{"retry.200ms": 1, "retry.400ms": 0, "retry.800ms": 0},
+		},
+		{
+			// A tier's runner releases a main-topic event parked behind the
+			// event it finished; a retry sends it to the first tier.
+			name:  "parked event released by a tier",
+			steps: func(tr *tracker) { tr.observe("t.retry.400ms", attempt(0), retry) },
+			want:  map[string]int{"retry.200ms": 1, "retry.400ms": 0, "retry.800ms": 0},
+		},
+		{
+			name:  "attempt beyond the ladder",
+			steps: func(tr *tracker) { tr.observe("t.retry.800ms", attempt(7), retry) },
+			want:  map[string]int{"retry.200ms": 0, "retry.400ms": 0, "retry.800ms": 1},
+		},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker(time.Now, testTiers)
+			tr.recordResponse(http.StatusAccepted, []string{"e1"})
+			tc.steps(tr)
+
+			if got := tr.summary().RetriesByTier; !maps.Equal(got, tc.want) {
+				t.Errorf("retries_by_tier = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTrackerReviewQueue(t *testing.T) {
+	accepted := time.Date(2025, 1, 19, 14, 30, 0, 0, time.UTC)
+	reason := pipeline.ReasonEmployeeNotFound
+
+	cases := []struct {
+		name             string
+		steps            func(tr *tracker)
+		wantDeadLettered int
+		wantReviewed     int
+		wantSettled      bool
+	}{
+		{
+			name: "response, dead letter, review",
+			steps: func(tr *tracker) {
+				tr.recordResponse(http.StatusAccepted, []string{"e1"})
+				tr.deadLettered("e1", reason, accepted)
+				tr.reviewed("e1")
+			},
+			wantDeadLettered: 1, wantReviewed: 1, wantSettled: true,
+		},
+		{
+			name: "review before the response",
+			steps: func(tr *tracker) {
+				tr.reviewed("e1")
+				tr.deadLettered("e1", reason, accepted)
+				tr.recordResponse(http.StatusUnprocessableEntity, []string{"e1"})
+			},
+			wantDeadLettered: 1, wantReviewed: 1, wantSettled: true,
+		},
+		{
+			name: "dead letter waits for review",
+			steps: func(tr *tracker) {
+				tr.recordResponse(http.StatusAccepted, []string{"e1"})
+				tr.deadLettered("e1", reason, accepted)
+			},
+			wantDeadLettered: 1, wantReviewed: 0, wantSettled: false,
+		},
+		{
+			name: "review counted once",
+			steps: func(tr *tracker) {
+				tr.recordResponse(http.StatusAccepted, []string{"e1"})
+				tr.deadLettered("e1", reason, accepted)
+				tr.reviewed("e1")
+				tr.reviewed("e1")
+				tr.recordResponse(http.StatusAccepted, []string{"e1"})
+			},
+			wantDeadLettered: 1, wantReviewed: 1, wantSettled: true,
+		},
+		{
+			name: "review of a completed event is not counted",
+			steps: func(tr *tracker) {
+				tr.recordResponse(http.StatusAccepted, []string{"e1"})
+				tr.observe("t", pipeline.Envelope{Event: pipeline.Event{ID: "e1"}}, pipeline.Outcome{Kind: pipeline.Done})
+				tr.reviewed("e1")
+			},
+			wantDeadLettered: 0, wantReviewed: 0, wantSettled: true,
+		},
+		{
+			name: "review of an unsent event is not counted",
+			steps: func(tr *tracker) {
+				tr.deadLettered("e1", reason, accepted)
+				tr.reviewed("e1")
+			},
+			wantDeadLettered: 0, wantReviewed: 0, wantSettled: true,
+		},
+	}
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTracker(time.Now, testTiers)
+			tc.steps(tr)
+
+			deadLettered, reviewed := tr.reviewCounts()
+			if deadLettered != tc.wantDeadLettered {
+				t.Errorf("dead-lettered = %d, want %d", deadLettered, tc.wantDeadLettered)
+			}
+			if reviewed != tc.wantReviewed {
+				t.Errorf("reviewed = %d, want %d", reviewed, tc.wantReviewed)
+			}
+			if got := tr.settled(); got != tc.wantSettled {
+				t.Errorf("settled() = %v, want %v", got, tc.wantSettled)
 			}
 		})
 	}
@@ -537,6 +882,9 @@ func TestOptionsValidate(t *testing.T) {
 		{name: "broker without port", change: func(o *Options) { o.KafkaBrokers = []string{"kafka"} }},
 		{name: "zero retry delay", change: func(o *Options) { o.RetryDelays = []time.Duration{time.Second, 0} }},
 		{name: "outside Arena without credentials", change: func(o *Options) { o.Arena.BaseURL = "http://127.0.0.1:9" }},
+		{name: "negative notify interval", change: func(o *Options) { o.NotifyInterval = -time.Second }},
+		{name: "notify URL without scheme", change: func(o *Options) { o.NotifyWebhookURL = "hooks.example.com/services/T0/B0/secret" }},
+		{name: "notify URL of another scheme", change: func(o *Options) { o.NotifyWebhookURL = "ftp://hooks.example.com/x" }},
 	}
 
 	if err := DefaultOptions().Validate(); err != nil {

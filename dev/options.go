@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,6 +28,10 @@ const (
 	DefaultIngestAddr = "127.0.0.1:8080"
 	DefaultPartitions = 6
 	DefaultGroupID    = "arenasync-dev"
+
+	// DefaultNotifyInterval is shorter than the reconciler role's 5m, so a
+	// run of a minute or a served session shows notifications while it runs.
+	DefaultNotifyInterval = 10 * time.Second
 
 	// DefaultArenaRateLimit is far above the worker role's default of 20
 	// calls per second, which suits a real Arena quota but would stretch a
@@ -68,9 +73,10 @@ type Options struct {
 	// Senders is the number of concurrent HTTP senders. Zero means 8.
 	Senders int
 
-	// Timeout is how long Run waits for final outcomes after the response to
-	// the last webhook, or after ctx ends when Events is zero. Events still
-	// without one then count as lost. Zero means 2m.
+	// Timeout is how long Run waits for final outcomes and for the review
+	// queue to take every dead letter, after the response to the last
+	// webhook, or after ctx ends when Events is zero. Events still without
+	// an outcome then count as lost. Zero means 2m.
 	Timeout time.Duration
 
 	// IngestAddr is the listen address of the ingest, host:port; port 0
@@ -123,6 +129,17 @@ type Options struct {
 	// requests included. Zero means 1000.
 	ArenaRateLimit float64
 
+	// NotifyWebhookURL is the Slack or Teams incoming-webhook URL that the
+	// in-process reconciler posts dead-letter notifications to. It contains
+	// a credential and is never logged. Empty logs the notifications at
+	// info level without sending them.
+	NotifyWebhookURL string
+
+	// NotifyInterval is the reconciler's aggregation window: one
+	// notification per dead-letter reason and window. Open windows are sent
+	// when Run stops. Zero means 10s.
+	NotifyInterval time.Duration
+
 	// Logger receives the logs of every part. Nil logs nothing.
 	Logger *zap.Logger
 
@@ -171,6 +188,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ArenaRateLimit == 0 {
 		o.ArenaRateLimit = DefaultArenaRateLimit
+	}
+	if o.NotifyInterval == 0 {
+		o.NotifyInterval = DefaultNotifyInterval
 	}
 	if o.Redis.Prefix == "" {
 		o.Redis.Prefix = store.DefaultPrefix
@@ -230,8 +250,22 @@ func (o Options) Validate() error {
 			errs = append(errs, invalid("outside Arena: %v", err))
 		}
 	}
+	if o.NotifyInterval < 0 {
+		errs = append(errs, invalid("NotifyInterval %s is negative: use a positive duration such as 10s", o.NotifyInterval))
+	}
+	if o.NotifyWebhookURL != "" && !isHTTPURL(o.NotifyWebhookURL) {
+		// The URL contains a credential, so the message leaves it out.
+		errs = append(errs, invalid("NotifyWebhookURL is not an absolute http or https URL: copy it again from the Slack or Teams channel settings"))
+	}
 
 	return errors.Join(errs...)
+}
+
+// isHTTPURL reports whether raw is an absolute http or https URL with a host.
+func isHTTPURL(raw string) bool {
+	u, err := url.Parse(raw)
+
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // invalid returns an error wrapping ErrInvalidOptions.

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/arenasync/arenasync/consumer"
+	"github.com/arenasync/arenasync/review"
 )
 
 // pollInterval is how often Run checks the outcomes and updates the progress.
@@ -27,15 +28,19 @@ type environment struct {
 	// then be printed.
 	tokenGenerated bool
 	redisAddr      string
+	// review is the review queue that the in-process reconciler fills.
+	review *review.Store
 }
 
 // Run starts every part, posts opts.Events webhooks, waits for their final
-// outcomes and stops every part. When Events is zero it serves an outside
-// client until ctx ends instead. The summary is valid once the parts have
-// started, even with a non-nil error. The error then reports webhooks whose
-// response status differed from the plan, an interruption, or a part that
-// did not stop cleanly. Lost events and duplicate completions are in the
-// summary, not in the error (see Summary.Check).
+// outcomes and for the review queue to take every dead letter, and stops
+// every part. When Events is zero it serves an outside client until ctx
+// ends instead. The summary is valid once the parts have started, even with
+// a non-nil error. The error then reports webhooks whose response status
+// differed from the plan, an interruption, a failed read of the review
+// queue, or a part that did not stop cleanly. Lost events, duplicate
+// completions and an incomplete review queue are in the summary, not in the
+// error (see Summary.Check).
 func Run(ctx context.Context, opts Options) (Summary, error) {
 	if err := opts.Validate(); err != nil {
 		return Summary{}, err
@@ -45,7 +50,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 
 	runID := newRunID()
 	p := buildPlan(opts.Events, opts.FaultRate, opts.Seed, runID, time.Now())
-	t := newTracker(time.Now)
+	t := newTracker(time.Now, tierNames(opts.consumerConfig(nil)))
 	stops := &stopper{logger: logger}
 
 	s := &starter{opts: opts, runID: runID, tracker: t, registry: prometheus.NewRegistry(), stops: stops, logger: logger}
@@ -66,8 +71,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	if env.arena.sim != nil {
 		summary.simulator = env.arena.sim.Stats()
 	}
+	size, countErr := countReviewQueue(ctx, env.review)
+	summary.ReviewQueueSize = size
 
-	return summary, errors.Join(runErr, stops.stopAll())
+	return summary, errors.Join(runErr, countErr, stops.stopAll())
 }
 
 // start starts the parts in dependency order. Each registers its stop step,
@@ -85,14 +92,7 @@ func (s *starter) start(ctx context.Context, p plan) (environment, error) {
 	}
 	env.brokers = brokers
 
-	workerCfg := consumer.Config{
-		Brokers:       brokers,
-		Topic:         opts.Topic,
-		GroupID:       opts.GroupID,
-		RetryDelays:   opts.RetryDelays,
-		Concurrency:   consumer.DefaultConcurrency,
-		ShutdownGrace: workerShutdownGrace,
-	}
+	workerCfg := opts.consumerConfig(brokers)
 	topicNames := workerCfg.Topics()
 	setupCtx, cancel := context.WithTimeout(ctx, startupTimeout)
 	defer cancel()
@@ -116,7 +116,12 @@ func (s *starter) start(ctx context.Context, p plan) (environment, error) {
 	}
 
 	// The dead-letter topic is the last of the worker's topics.
-	s.startDeadLetterReader(brokers, topicNames[len(topicNames)-1])
+	deadLetterTopic := topicNames[len(topicNames)-1]
+	s.startDeadLetterReader(brokers, deadLetterTopic)
+	env.review, err = s.startReconciler(brokers, deadLetterTopic, rdb, prefix)
+	if err != nil {
+		return env, err
+	}
 
 	if err := s.startWorker(ctx, workerCfg, env.arena, rdb, prefix); err != nil {
 		return env, err
@@ -127,9 +132,22 @@ func (s *starter) start(ctx context.Context, p plan) (environment, error) {
 	return env, err
 }
 
+// consumerConfig returns the worker's configuration of the options, which
+// must have their defaults set.
+func (o Options) consumerConfig(brokers []string) consumer.Config {
+	return consumer.Config{
+		Brokers:       brokers,
+		Topic:         o.Topic,
+		GroupID:       o.GroupID,
+		RetryDelays:   o.RetryDelays,
+		Concurrency:   consumer.DefaultConcurrency,
+		ShutdownGrace: workerShutdownGrace,
+	}
+}
+
 // generate posts the plan's webhooks and waits until every event with an
-// ingest response has a final outcome, the timeout after the last response
-// runs out, or ctx ends.
+// ingest response has a final outcome and every dead-lettered one is in the
+// review queue, the timeout after the last response runs out, or ctx ends.
 func generate(ctx context.Context, opts Options, env environment, p plan, t *tracker) error {
 	logger := opts.Logger
 	progress := opts.Progress
@@ -160,8 +178,7 @@ func generate(ctx context.Context, opts Options, env environment, p plan, t *tra
 			deadline = timer.C
 		case <-ticker.C:
 		case <-deadline:
-			responded, final := t.counts()
-			logger.Warn("timed out waiting for final outcomes", zap.Int(keyPending, responded-final), zap.Duration(keyTimeout, opts.Timeout))
+			logTimeout(logger, t, opts.Timeout)
 
 			return genErr
 		case <-ctx.Done():
@@ -175,14 +192,15 @@ func generate(ctx context.Context, opts Options, env environment, p plan, t *tra
 
 		responded, final := t.counts()
 		progress.Update(final)
-		if !generating && int64(responded) >= gen.responded.Load() && final == responded {
+		if !generating && int64(responded) >= gen.responded.Load() && t.settled() {
 			return genErr
 		}
 	}
 }
 
 // serve prints how to reach the ingest, waits for ctx to end, stops the
-// ingest and waits up to the timeout for the accepted events to finish.
+// ingest and waits up to the timeout for the accepted events to finish and
+// their dead letters to reach the review queue.
 func serve(ctx context.Context, opts Options, env environment, t *tracker) error {
 	if opts.Out != nil {
 		printServing(opts.Out, env)
@@ -195,17 +213,25 @@ func serve(ctx context.Context, opts Options, env environment, t *tracker) error
 
 	deadline := time.Now().Add(opts.Timeout)
 	for {
-		responded, final := t.counts()
-		if final == responded {
+		if t.settled() {
 			return err
 		}
 		if time.Now().After(deadline) {
-			logger.Warn("timed out waiting for final outcomes", zap.Int(keyPending, responded-final), zap.Duration(keyTimeout, opts.Timeout))
+			logTimeout(logger, t, opts.Timeout)
 
 			return err
 		}
 		time.Sleep(pollInterval)
 	}
+}
+
+// logTimeout logs how many events had no final outcome and how many dead
+// letters were missing from the review queue when the wait ran out.
+func logTimeout(logger *zap.Logger, t *tracker, timeout time.Duration) {
+	responded, final := t.counts()
+	deadLettered, reviewed := t.reviewCounts()
+	logger.Warn("timed out waiting for final outcomes and the review queue",
+		zap.Int(keyPending, responded-final), zap.Int(keyPendingReview, deadLettered-reviewed), zap.Duration(keyTimeout, timeout))
 }
 
 // newRunID returns a short random id that keeps the event ids of runs apart.

@@ -27,6 +27,7 @@ type reconcilerOptions struct {
 	group          string
 	notifyURL      string
 	notifyInterval time.Duration
+	schedule       scheduleOptions
 }
 
 func newReconcilerCommand() *cobra.Command {
@@ -49,6 +50,7 @@ func newReconcilerCommand() *cobra.Command {
 	flags.StringVar(&o.notifyURL, "notify-webhook-url", "", "Slack or Teams incoming-webhook URL for dead-letter notifications (empty: notifications are only logged)")
 	flags.DurationVar(&o.notifyInterval, "notify-interval", notify.DefaultInterval, "aggregation window: one notification per dead-letter reason per window, sent when the window closes")
 	markSecret(flags, "notify-webhook-url")
+	o.schedule.register(flags)
 	// The reconciler reads the dead-letter topic only; the retry tiers do not matter.
 	_ = flags.MarkHidden("retry-delays")
 
@@ -85,6 +87,11 @@ func runReconciler(ctx context.Context, o reconcilerOptions) error {
 		return err
 	}
 
+	schedule, err := o.schedule.buildSchedule(rdb, prefix, notifier, logger, reg)
+	if err != nil {
+		return err
+	}
+
 	dlt, err := review.NewConsumer(review.Config{Brokers: o.kafka.brokers, Topic: deadLetterTopic, GroupID: o.group}, queue, alertTo(notifier), logger, reg)
 	if err != nil {
 		return err
@@ -107,6 +114,7 @@ func runReconciler(ctx context.Context, o reconcilerOptions) error {
 		return dlt.Run(ctx)
 	})
 	group.Go(func() error { return notifier.Run(notifyCtx) })
+	group.Go(func() error { return schedule(ctx) })
 	group.Go(func() error { return ops.Serve(ctx, o.opsAddr, ops.Handler(reg, ready), logger) })
 
 	return group.Wait()

@@ -138,7 +138,7 @@ func buildWorker(ctx context.Context, o workerOptions, logger *zap.Logger, reg p
 
 		return nil, err
 	}
-	workerOpts := append(arenaAccess.options, consumer.WithHolds(store.NewHolds(rdb, prefix)), ledgerOpt)
+	workerOpts := append(arenaAccess.options, consumer.WithHolds(store.NewHolds(rdb, prefix)), ledgerOpt, consumer.WithUnrecorded(consumer.NewRedisUnrecorded(rdb, prefix)))
 	worker, err := consumer.NewWorker(cfg, h, logger, reg, workerOpts...)
 	if err != nil {
 		_ = rdb.Close()

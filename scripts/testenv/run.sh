@@ -7,8 +7,10 @@
 #   scripts/testenv/run.sh          # no command: print the addresses and
 #                                   # keep the servers up until Ctrl-C
 #
-# The command gets ARENASYNC_TEST_KAFKA_BROKERS, ARENASYNC_TEST_REDIS_ADDR
-# and ARENASYNC_TEST_REQUIRE_SERVERS=1, runs with stdin from /dev/null in
+# The command gets ARENASYNC_TEST_KAFKA_BROKERS, ARENASYNC_TEST_REDIS_ADDR,
+# ARENASYNC_TEST_KUBERNETES_VALIDATE (the schema validator that
+# deploytools.sh installs with promtool and prometheus) and
+# ARENASYNC_TEST_REQUIRE_SERVERS=1, runs with stdin from /dev/null in
 # a process group of its own, and receives SIGINT or SIGTERM sent to this
 # script. Both servers keep their data and logs in one temporary folder
 # that is removed on exit; set ARENASYNC_TESTENV_KEEP=1 to keep it.
@@ -22,6 +24,8 @@ source "$here/common.sh"
 source "$here/redis.sh"
 # shellcheck source=kafka.sh
 source "$here/kafka.sh"
+# shellcheck source=deploytools.sh
+source "$here/deploytools.sh"
 
 work_dir=""
 command_pid=""
@@ -77,6 +81,7 @@ start_servers() {
   redis_install
   kafka_install
   kafka_resolve_jars
+  deploytools_install
 
   work_dir="$(mktemp -d "${TMPDIR:-/tmp}/arenasync-testenv.XXXXXX")"
   mapfile -t ports < <(free_ports 3)
@@ -90,6 +95,7 @@ start_servers() {
   export ARENASYNC_TEST_KAFKA_BROKERS="$KAFKA_BROKERS"
   export ARENASYNC_TEST_REDIS_ADDR="$REDIS_ADDR"
   export ARENASYNC_TEST_REQUIRE_SERVERS=1
+  export ARENASYNC_TEST_KUBERNETES_VALIDATE="$KUBERNETES_VALIDATE"
 }
 
 # Log every server that is no longer running, with its log tail, and
@@ -142,6 +148,7 @@ hold_servers() {
     echo "export ARENASYNC_TEST_KAFKA_BROKERS=$ARENASYNC_TEST_KAFKA_BROKERS"
     echo "export ARENASYNC_TEST_REDIS_ADDR=$ARENASYNC_TEST_REDIS_ADDR"
     echo "export ARENASYNC_TEST_REQUIRE_SERVERS=1"
+    echo "export ARENASYNC_TEST_KUBERNETES_VALIDATE=$ARENASYNC_TEST_KUBERNETES_VALIDATE"
   } | tee "$work_dir/env.sh"
 
   log "servers are running; in another shell: source $work_dir/env.sh && go test -race ./..."
