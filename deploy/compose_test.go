@@ -72,7 +72,7 @@ func TestComposeServices(t *testing.T) {
 func TestComposeHealthchecksAndOrder(t *testing.T) {
 	project := loadCompose(t)
 
-	for _, name := range []string{"kafka", "redis", "prometheus", "grafana"} {
+	for _, name := range []string{"kafka", "redis", "prometheus", "grafana", "arena-sim", "ingest", "worker", "reconciler"} {
 		hc := project.Services[name].HealthCheck
 		if hc == nil || len(hc.Test) == 0 || hc.Disable {
 			t.Errorf("service %s has no healthcheck", name)
@@ -90,7 +90,7 @@ func TestComposeHealthchecksAndOrder(t *testing.T) {
 	}{
 		{service: "topics", want: map[string]string{"kafka": types.ServiceConditionHealthy}},
 		{service: "ingest", want: onKafkaAndRedis},
-		{service: "worker", want: with(onKafkaAndRedis, "arena-sim", types.ServiceConditionStarted)},
+		{service: "worker", want: with(onKafkaAndRedis, "arena-sim", types.ServiceConditionHealthy)},
 		{service: "reconciler", want: onKafkaAndRedis},
 		{service: "grafana", want: map[string]string{"prometheus": types.ServiceConditionHealthy}},
 	}

@@ -108,6 +108,10 @@ func (s *Sim) routes() http.Handler {
 	mux.Handle("GET "+PathRecord, s.endpoint(EndpointGetRecord, s.handleGetRecord))
 	mux.Handle("POST "+PathComplete, s.endpoint(EndpointCompleteRecord, s.handleCompleteRecord))
 	mux.Handle("GET "+PathUser, s.endpoint(EndpointGetUser, s.handleGetUser))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		// Liveness for containers; not an Arena endpoint, so it is not logged or counted.
+		w.WriteHeader(http.StatusOK)
+	})
 	mux.Handle("/", s.endpoint(EndpointUnknown, s.handleUnknown))
 	return mux
 }

@@ -33,6 +33,7 @@ wins over the environment.`,
 		newTopicsCommand(),
 		newDevCommand(),
 		newDocsCommand(),
+		newHealthcheckCommand(),
 	)
 
 	return root
