@@ -57,6 +57,7 @@ type webhook struct {
 	// perSource holds the per-source verifiers, parsers and body limits.
 	perSource     map[string]*sourceSettings
 	sourceMetrics *sourceMetrics
+	acceptance    AcceptanceRecorder
 }
 
 // exchange is the state of one webhook request.
@@ -218,6 +219,7 @@ func (h *webhook) accept(ctx context.Context, ex *exchange, events []pipeline.Ev
 	}
 
 	h.remember(ctx, ex, ids)
+	h.recordAccepted(ctx, ex, fresh, msgs)
 	for _, e := range fresh {
 		h.metrics.accepted.WithLabelValues(string(e.Type), e.Source).Inc()
 	}

@@ -17,6 +17,8 @@ type options struct {
 	parsers  []namedParser
 	// perSource holds the settings of the Source options, by source name.
 	perSource map[string]*sourceSettings
+	// acceptance records accepted events; nil records nothing.
+	acceptance AcceptanceRecorder
 }
 
 // namedParser is a source registered with WithSource.

@@ -83,6 +83,7 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer, opts ...Opti
 
 		perSource:     o.perSource,
 		sourceMetrics: sm,
+		acceptance:    o.acceptance,
 	}
 	ready := &readyHandler{check: newReadiness(cfg, o.now), log: logger}
 	s.handler = s.routes(hook, ready, o.gatherer)

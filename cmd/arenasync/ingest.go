@@ -25,6 +25,7 @@ type ingestOptions struct {
 	retryAfter     time.Duration
 	timeZone       string
 	sources        ingestSourceOptions
+	ledger         ingestLedgerOptions
 }
 
 func newIngestCommand() *cobra.Command {
@@ -64,6 +65,13 @@ func newIngestCommand() *cobra.Command {
 			defer func() { _ = closeSources() }()
 			opts = append(opts, sourceOpts...)
 
+			ledgerOpts, closeLedger, err := o.ledger.build(o.redis, logger, reg)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = closeLedger() }()
+			opts = append(opts, ledgerOpts...)
+
 			server, err := producer.New(cfg, logger, reg, opts...)
 			if err != nil {
 				return err
@@ -77,7 +85,7 @@ func newIngestCommand() *cobra.Command {
 	o.kafka.register(flags)
 	o.redis.register(flags)
 	o.log.register(flags, "json")
-	flags.DurationVar(&o.dedupeTTL, "dedupe-ttl", 72*time.Hour, "how long a delivered event id is remembered, so a repeated delivery is answered 200 without a second event (0: no de-duplication, Redis not used)")
+	flags.DurationVar(&o.dedupeTTL, "dedupe-ttl", 72*time.Hour, "how long a delivered event id is remembered, so a repeated delivery is answered 200 without a second event (0: no de-duplication)")
 	flags.StringVar(&o.addr, "addr", producer.DefaultAddr, "listen address of the webhook, /healthz, /readyz and /metrics")
 	flags.StringVar(&o.token, "ingest-token", "", "bearer token the LMS must send as \"Authorization: Bearer <token>\" (required)")
 	flags.Int64Var(&o.maxBody, "max-body-bytes", producer.DefaultMaxBodyBytes, "largest accepted webhook body in bytes; larger bodies get 413")
@@ -86,6 +94,7 @@ func newIngestCommand() *cobra.Command {
 	flags.StringVar(&o.timeZone, "lms-time-zone", "", "IANA time zone of generic-webhook timestamps without an offset, such as Europe/Berlin (empty: an offset is required)")
 	markSecret(flags, "ingest-token")
 	o.sources.register(flags)
+	o.ledger.register(flags)
 
 	return withEnv(cmd)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -145,7 +146,14 @@ func reconcileNow(ctx context.Context, errOut io.Writer, o reconcileOptions, rdb
 		return reconcile.Report{}, err
 	}
 
-	reconciler, err := o.settings.buildReconciler(rdb, prefix, nil, logger, prometheus.NewRegistry())
+	// The command's own transport lets it close its Arena connections when
+	// it ends, instead of leaving them to the server's idle timeout.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = o.settings.workers
+	defer transport.CloseIdleConnections()
+	httpClient := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	reconciler, err := o.settings.buildReconciler(rdb, prefix, httpClient, nil, logger, prometheus.NewRegistry())
 	if err != nil {
 		return reconcile.Report{}, err
 	}

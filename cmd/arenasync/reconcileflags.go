@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -97,15 +98,16 @@ func (o *reconcileSettings) readExport() (*reconcile.Export, error) {
 }
 
 // buildReconciler builds the Arena client with the shared token and rate
-// limit, and the Reconciler around it. Metrics of the Arena calls go to
-// reg; metrics may be nil.
-func (o *reconcileSettings) buildReconciler(rdb redis.UniversalClient, prefix string, metrics *reconcile.Metrics, logger *zap.Logger, reg prometheus.Registerer) (*reconcile.Reconciler, error) {
+// limit, and the Reconciler around it. httpClient sends the Arena calls; nil
+// means the arena package's default. Metrics of the Arena calls go to reg;
+// metrics may be nil.
+func (o *reconcileSettings) buildReconciler(rdb redis.UniversalClient, prefix string, httpClient *http.Client, metrics *reconcile.Metrics, logger *zap.Logger, reg prometheus.Registerer) (*reconcile.Reconciler, error) {
 	accessCfg := access.Config{
 		Prefix:     prefix,
 		TokenCache: access.TokenCache(o.tokenCache),
 		RateLimit:  ratelimit.Config{RequestsPerSecond: o.rate, Burst: o.burst, MaxConcurrent: o.maxConcurrent},
 	}
-	parts, err := access.New(accessCfg, o.arena.config(), nil, rdb, logger, reg)
+	parts, err := access.New(accessCfg, o.arena.config(), httpClient, rdb, logger, reg)
 	if err != nil {
 		return nil, err
 	}

@@ -106,15 +106,15 @@ func runReconciler(ctx context.Context, o reconcilerOptions) error {
 
 	group, ctx := errgroup.WithContext(ctx)
 
-	// The notifier stops after the consumer, so the entries stored during
-	// shutdown are still in its final flush.
+	// The notifier stops after the consumer and the scheduled
+	// reconciliation, so the entries stored and the differences found
+	// during shutdown are still in its final flush.
 	notifyCtx, stopNotifier := context.WithCancel(context.WithoutCancel(ctx))
 	group.Go(func() error {
 		defer stopNotifier()
-		return dlt.Run(ctx)
+		return runBeside(ctx, dlt.Run, schedule)
 	})
 	group.Go(func() error { return notifier.Run(notifyCtx) })
-	group.Go(func() error { return schedule(ctx) })
 	group.Go(func() error { return ops.Serve(ctx, o.opsAddr, ops.Handler(reg, ready), logger) })
 
 	return group.Wait()

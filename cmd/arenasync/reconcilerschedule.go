@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,16 +53,29 @@ func (o *scheduleOptions) buildSchedule(rdb redis.UniversalClient, prefix string
 		return nil, err
 	}
 	logger = logger.Named("reconcile")
-	reconciler, err := o.settings.buildReconciler(rdb, prefix, reconcile.NewMetrics(reg), logger, reg)
+	reconciler, err := o.settings.buildReconciler(rdb, prefix, nil, reconcile.NewMetrics(reg), logger, reg)
 	if err != nil {
 		return nil, err
 	}
 
-	run := func(ctx context.Context) (reconcile.Report, error) {
+	scheduler, err := reconcile.NewScheduler(cfg, rdb, o.scheduledRun(reconciler, notifier), logger)
+	if err != nil {
+		return nil, err
+	}
+
+	return scheduler.Run, nil
+}
+
+// scheduledRun returns one scheduled reconciliation: read the LMS export,
+// if any, reconcile, and notify the administrators when there are
+// differences.
+func (o *scheduleOptions) scheduledRun(reconciler *reconcile.Reconciler, notifier *notify.Notifier) reconcile.RunFunc {
+	return func(ctx context.Context) (reconcile.Report, error) {
 		export, err := o.settings.readExport()
 		if err != nil {
 			return reconcile.Report{}, err
 		}
+
 		report, err := reconciler.Run(ctx, reconcile.Options{Export: export})
 		if err == nil && report.Differences > 0 {
 			notifier.Send(differencesMessage(report))
@@ -69,12 +83,18 @@ func (o *scheduleOptions) buildSchedule(rdb redis.UniversalClient, prefix string
 
 		return report, err
 	}
-	scheduler, err := reconcile.NewScheduler(cfg, rdb, run, logger)
-	if err != nil {
-		return nil, err
-	}
+}
 
-	return scheduler.Run, nil
+// runBeside runs first and second until both return, and returns their
+// errors joined. The reconciler role runs the dead-letter consumer and the
+// scheduled reconciliation with it, so the notifier outlives both.
+func runBeside(ctx context.Context, first, second func(ctx context.Context) error) error {
+	done := make(chan error, 1)
+	go func() { done <- second(ctx) }()
+
+	err := first(ctx)
+
+	return errors.Join(err, <-done)
 }
 
 // config returns the reconciliation configuration with the schedule.

@@ -1,0 +1,71 @@
+package producer
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/arenasync/arenasync/pipeline"
+)
+
+// fakeAcceptance records the calls of an AcceptanceRecorder.
+type fakeAcceptance struct {
+	mu    sync.Mutex
+	calls [][]string
+	at    []time.Time
+	err   error
+}
+
+func (f *fakeAcceptance) Accepted(_ context.Context, events []pipeline.Event, acceptedAt time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+
+	var ids []string
+	for _, e := range events {
+		ids = append(ids, e.ID)
+	}
+	f.calls = append(f.calls, ids)
+	f.at = append(f.at, acceptedAt)
+
+	return f.err
+}
+
+func TestAcceptanceRecorder(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      string
+		err       error
+		wantCode  int
+		wantCalls int
+		wantWarn  bool
+	}{
+		{name: "accepted completion", body: completedBody, wantCode: http.StatusAccepted, wantCalls: 1},
+		{name: "recorder fails", body: completedBody, err: errors.New("redis down"), wantCode: http.StatusAccepted, wantCalls: 1, wantWarn: true},
+		{name: "invalid event", body: `{"eventId": "x", "eventType": "course.completed"}`, wantCode: http.StatusUnprocessableEntity, wantCalls: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recorder := &fakeAcceptance{err: tt.err}
+			s := newTestServer(t, 1, nil, WithAcceptanceRecorder(recorder))
+
+			rec := s.serve(webhookRequest("lms", tt.body))
+
+			if rec.Code != tt.wantCode {
+				t.Fatalf("status = %d, want %d (body %s)", rec.Code, tt.wantCode, rec.Body)
+			}
+			if len(recorder.calls) != tt.wantCalls {
+				t.Fatalf("recorder calls = %v, want %d", recorder.calls, tt.wantCalls)
+			}
+			if tt.wantCalls > 0 && (recorder.calls[0][0] != "d2c1a7e0-0001" || !recorder.at[0].Equal(testNow)) {
+				t.Errorf("recorder got %v at %s, want [d2c1a7e0-0001] at %s", recorder.calls[0], recorder.at[0], testNow)
+			}
+			warned := s.logs.FilterMessageSnippet("recording the accepted events in the ledger failed").Len() == 1
+			if warned != tt.wantWarn {
+				t.Errorf("warning logged = %v, want %v", warned, tt.wantWarn)
+			}
+		})
+	}
+}
