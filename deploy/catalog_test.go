@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
+	"github.com/arenasync/arenasync/adapters"
 	"github.com/arenasync/arenasync/arena"
 	"github.com/arenasync/arenasync/arena/access"
 	"github.com/arenasync/arenasync/consumer"
@@ -24,6 +25,7 @@ import (
 	"github.com/arenasync/arenasync/ledger"
 	"github.com/arenasync/arenasync/notify"
 	"github.com/arenasync/arenasync/producer"
+	"github.com/arenasync/arenasync/reconcile"
 	"github.com/arenasync/arenasync/review"
 	"github.com/arenasync/arenasync/store"
 )
@@ -82,6 +84,12 @@ func buildCatalog(t *testing.T, brokers []string, redisAddr string) ([]metricsca
 		return nil, err
 	}
 	t.Cleanup(func() { _ = server.Close() })
+	if _, err := adapters.NewMetrics(ingest); err != nil {
+		return nil, err
+	}
+	if _, err := ledger.NewRecorder(ledger.Config{}, ledger.NewStore(rdb, prefix), logger, ingest); err != nil {
+		return nil, err
+	}
 
 	worker := newRoleRecorder()
 	cfg := consumer.Config{Brokers: brokers, Topic: testenv.UniqueName(t, "catalog"), GroupID: testenv.UniqueName(t, "catalog-group")}
@@ -114,6 +122,11 @@ func buildCatalog(t *testing.T, brokers []string, redisAddr string) ([]metricsca
 		return nil, err
 	}
 	stopRunners(t, dlt.Run)
+	// The scheduled reconciliation registers these when --arena-url is set.
+	reconcile.NewMetrics(reconciler)
+	if _, err := access.New(access.Config{Prefix: prefix}, arena.Config{BaseURL: "http://127.0.0.1:1", ClientID: "catalog", ClientSecret: "catalog"}, nil, rdb, logger, reconciler); err != nil {
+		return nil, err
+	}
 
 	var lists [][]metricscatalog.Metric
 	for role, rec := range map[string]*metricscatalog.Recorder{"ingest": ingest, "worker": worker, "reconciler": reconciler} {
