@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arenasync/arenasync/arena/arenasim"
 	"github.com/arenasync/arenasync/internal/metricscatalog"
 	"github.com/arenasync/arenasync/internal/testenv"
 )
@@ -58,10 +57,14 @@ func TestIntegrationPrometheusScrape(t *testing.T) {
 	}
 	runOnce(t, binary, common, "topics", "create", "--partitions", "2", "--replication-factor", "1")
 
+	// Credentials of this test only: should another process take the port
+	// between FreeAddr and the simulator's listen, the worker fails its
+	// start-up check at once instead of calling a foreign server.
+	simClient, simSecret := testenv.UniqueName(t, "client"), testenv.UniqueName(t, "secret")
 	simAddr := testenv.FreeAddr(t)
-	startProcess(t, "arena-sim", binary, common, "arena-sim", "--addr", simAddr, "--employee-count", "100")
-	// Any response means that the simulator is listening.
-	waitHTTP(t, "http://"+simAddr+"/", 0)
+	startProcess(t, "arena-sim", binary, common, "arena-sim", "--addr", simAddr, "--employee-count", "100",
+		"--client-id", simClient, "--client-secret", simSecret)
+	waitHTTP(t, "http://"+simAddr+"/healthz", http.StatusOK)
 
 	token := "scrape-test-token"
 	ingestAddr := testenv.FreeAddr(t)
@@ -71,8 +74,8 @@ func TestIntegrationPrometheusScrape(t *testing.T) {
 	workerAddr := testenv.FreeAddr(t)
 	workerEnv := append(slices.Clone(common),
 		"ARENASYNC_ARENA_URL=http://"+simAddr,
-		"ARENASYNC_ARENA_CLIENT_ID="+arenasim.DefaultClientID,
-		"ARENASYNC_ARENA_CLIENT_SECRET="+arenasim.DefaultClientSecret,
+		"ARENASYNC_ARENA_CLIENT_ID="+simClient,
+		"ARENASYNC_ARENA_CLIENT_SECRET="+simSecret,
 		"ARENASYNC_GROUP="+testenv.UniqueName(t, "scrape-group"),
 		"ARENASYNC_COURSE_PASSTHROUGH=true",
 	)
