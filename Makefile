@@ -31,7 +31,19 @@ dev:
 testenv:
 	scripts/testenv/run.sh
 
-# bench: placeholder for the benchmark target.
+# Benchmarks against a real Kafka and Redis (scripts/testenv/run.sh) and
+# the Arena simulator; BENCHMARKS.md explains the figures. The default sizes
+# took about 7 minutes on a shared 2-vCPU machine; pass the full sizes with
+# BENCHFLAGS, for example:
+#   make bench BENCHFLAGS='-drain-events 200000 -steady-duration 10m'
+# The results go to docs/bench (results.json, results.md, PNG plots).
+BENCHFLAGS ?=
+
+.PHONY: bench
+
+bench:
+	$(GO) build -o bin/arenasync-bench ./cmd/arenasync-bench
+	scripts/testenv/run.sh bin/arenasync-bench -out docs/bench $(BENCHFLAGS)
 
 # Fuzz the webhook parsers of package adapters, one fuzzer after another.
 # `make fuzz` runs each for FUZZTIME (longer by hand: make fuzz FUZZTIME=5m);

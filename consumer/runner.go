@@ -49,15 +49,23 @@ func (r *runner) run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 
-	lanes := make([]chan kafka.Message, r.cfg.Concurrency)
+	// slots bound the records held over all lanes, so a full lane waits
+	// without stopping the fetch loop from feeding the others.
+	slots := make(chan struct{}, r.cfg.Concurrency*lanePrefetch)
+	lanes := make([]*lane, r.cfg.Concurrency)
 	var lanesDone sync.WaitGroup
 	for i := range lanes {
-		lanes[i] = make(chan kafka.Message, 4)
+		lanes[i] = newLane()
 		lanesDone.Add(1)
-		go func(in <-chan kafka.Message) {
+		go func(in *lane) {
 			defer lanesDone.Done()
-			for msg := range in {
+			for {
+				msg, ok := in.pop()
+				if !ok {
+					return
+				}
 				r.process(work, msg)
+				<-slots
 			}
 		}(lanes[i])
 	}
@@ -66,11 +74,11 @@ func (r *runner) run(ctx context.Context) error {
 	go r.commitLoop(commitDone)
 
 	r.logger.Info("consumer started", zap.String(keyTopic, r.topic), zap.String(keyGroup, r.group))
-	r.fetchLoop(ctx, lanes)
+	r.fetchLoop(ctx, lanes, slots)
 
 	// Shutdown: no more fetches; lanes finish what they hold unless the grace runs out.
-	for _, lane := range lanes {
-		close(lane)
+	for _, l := range lanes {
+		l.close()
 	}
 	grace := time.AfterFunc(r.cfg.ShutdownGrace, func() {
 		r.logger.Warn("shutdown grace ran out; abandoning in-flight events uncommitted", zap.String(keyTopic, r.topic))
@@ -86,8 +94,9 @@ func (r *runner) run(ctx context.Context) error {
 	return r.reader.Close()
 }
 
-// fetchLoop reads records and hands each to the lane of its key until ctx ends.
-func (r *runner) fetchLoop(ctx context.Context, lanes []chan kafka.Message) {
+// fetchLoop reads records and hands each to the lane of its key until ctx
+// ends. It takes a slot before each fetch, and the lane frees it.
+func (r *runner) fetchLoop(ctx context.Context, lanes []*lane, slots chan struct{}) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		if r.gate != nil {
@@ -96,8 +105,15 @@ func (r *runner) fetchLoop(ctx context.Context, lanes []chan kafka.Message) {
 			}
 		}
 
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+
 		msg, err := r.reader.FetchMessage(ctx)
 		if err != nil {
+			<-slots
 			if ctx.Err() != nil {
 				return
 			}
@@ -113,13 +129,13 @@ func (r *runner) fetchLoop(ctx context.Context, lanes []chan kafka.Message) {
 
 		r.tracker.add(msg.Partition, msg.Offset)
 		r.metrics.inFlight.WithLabelValues(r.topic).Inc()
-		select {
-		case lanes[laneOf(msg, len(lanes))] <- msg:
-		case <-ctx.Done():
-			return
-		}
+		lanes[laneOf(msg, len(lanes))].push(msg)
 	}
 }
+
+// lanePrefetch is how many records per lane the runner holds at most, on
+// average over the lanes.
+const lanePrefetch = 4
 
 // laneOf picks the lane of a record: by key, so one enrollment's records
 // are handled in order; by partition for records without a key.
