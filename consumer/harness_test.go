@@ -282,36 +282,3 @@ func (l *outcomeLog) waitFor(t *testing.T, eventID string, timeout time.Duration
 
 	return nil
 }
-
-// topicEnd returns the sum of the end offsets of every partition of topic:
-// the number of records ever written to it.
-func topicEnd(t *testing.T, brokers []string, topic string) int64 {
-	t.Helper()
-
-	conn, err := kafka.Dial("tcp", brokers[0])
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer conn.Close()
-
-	partitions, err := conn.ReadPartitions(topic)
-	if err != nil {
-		t.Fatalf("partitions of %s: %v", topic, err)
-	}
-
-	var total int64
-	for _, p := range partitions {
-		leader, err := kafka.DialLeader(context.Background(), "tcp", brokers[0], topic, p.ID)
-		if err != nil {
-			t.Fatalf("dial leader of %s/%d: %v", topic, p.ID, err)
-		}
-		last, err := leader.ReadLastOffset()
-		leader.Close()
-		if err != nil {
-			t.Fatalf("last offset of %s/%d: %v", topic, p.ID, err)
-		}
-		total += last
-	}
-
-	return total
-}

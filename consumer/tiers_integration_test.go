@@ -9,6 +9,7 @@ import (
 
 	"github.com/arenasync/arenasync/arena/arenasim"
 	"github.com/arenasync/arenasync/consumer"
+	"github.com/arenasync/arenasync/internal/testenv"
 	"github.com/arenasync/arenasync/pipeline"
 	"github.com/arenasync/arenasync/store"
 )
@@ -99,10 +100,10 @@ func TestTierRecoveryCompletesWithoutDeadLetter(t *testing.T) {
 	if rec, _ := rig.sim.Record(recordID); rec.Status != "COMPLETED" {
 		t.Errorf("record status = %s, want COMPLETED", rec.Status)
 	}
-	if n := topicEnd(t, rig.brokers, rig.cfg.DeadLetterTopic); n != 0 {
+	if n := testenv.TopicEnd(t, rig.brokers, rig.cfg.DeadLetterTopic); n != 0 {
 		t.Errorf("dead-letter topic holds %d records, want 0", n)
 	}
-	if n := topicEnd(t, rig.brokers, rig.cfg.Topic+".retry.5s"); n != 0 {
+	if n := testenv.TopicEnd(t, rig.brokers, rig.cfg.Topic+".retry.5s"); n != 0 {
 		t.Errorf("third tier holds %d records, want 0", n)
 	}
 }
@@ -119,7 +120,7 @@ func TestPermanentFailureSkipsTiers(t *testing.T) {
 		t.Fatalf("outcomes = %+v, want one record_not_found", got)
 	}
 	for _, tier := range rig.cfg.Tiers() {
-		if n := topicEnd(t, rig.brokers, tier.Topic); n != 0 {
+		if n := testenv.TopicEnd(t, rig.brokers, tier.Topic); n != 0 {
 			t.Errorf("tier %s holds %d records, want 0", tier.Topic, n)
 		}
 	}
@@ -237,7 +238,7 @@ func TestOrderKeepsNewestCompletion(t *testing.T) {
 	if final.Score == nil || *final.Score != 88 {
 		t.Errorf("arena score = %v, want 88", final.Score)
 	}
-	if n := topicEnd(t, rig.brokers, rig.cfg.DeadLetterTopic); n != 0 {
+	if n := testenv.TopicEnd(t, rig.brokers, rig.cfg.DeadLetterTopic); n != 0 {
 		t.Errorf("dead-letter topic holds %d records, want 0", n)
 	}
 	holder, err := store.NewHolds(rig.redis, rig.prefix).Holder(t.Context(), first.Key())

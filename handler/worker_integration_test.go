@@ -1,7 +1,6 @@
 package handler_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -112,7 +111,7 @@ func TestRepeatedDeliveriesCompleteOnce(t *testing.T) {
 	if out := r.outcomes.final(t, "cmp-dup"); len(out) != 1 || out[0].Kind != pipeline.Done || out[0].Reason != "" {
 		t.Fatalf("completion outcomes = %+v, want one plain done", out)
 	}
-	if n := topicEnd(t, r.brokers, r.cfg.Topic); n != 2 {
+	if n := testenv.TopicEnd(t, r.brokers, r.cfg.Topic); n != 2 {
 		t.Errorf("main topic holds %d records, want 2 (one enrollment, one completion)", n)
 	}
 
@@ -180,7 +179,7 @@ func TestCompletionBeforeEnrollmentThroughWorker(t *testing.T) {
 	if len(records) != 1 || records[0].Status != arenasim.StatusCompleted || records[0].CompletionDate != "2025-02-03T08:00:00Z" {
 		t.Errorf("arena records = %+v, want one COMPLETED on 2025-02-03", records)
 	}
-	if n := topicEnd(t, r.brokers, r.cfg.DeadLetterTopic); n != 0 {
+	if n := testenv.TopicEnd(t, r.brokers, r.cfg.DeadLetterTopic); n != 0 {
 		t.Errorf("dead-letter topic holds %d records, want 0", n)
 	}
 }
@@ -297,7 +296,7 @@ func TestEnrollmentCasesThroughWorker(t *testing.T) {
 func deadLetterOf(t *testing.T, r *topicRig, eventID string) kafka.Message {
 	t.Helper()
 
-	n := topicEnd(t, r.brokers, r.cfg.DeadLetterTopic)
+	n := testenv.TopicEnd(t, r.brokers, r.cfg.DeadLetterTopic)
 	for _, msg := range r.readDeadLetters(int(n)) {
 		if pipeline.HeaderValue(msg.Headers, pipeline.HeaderEventID) == eventID {
 			return msg
@@ -306,34 +305,4 @@ func deadLetterOf(t *testing.T, r *topicRig, eventID string) kafka.Message {
 	t.Fatalf("none of the %d dead letters is of event %s", n, eventID)
 
 	return kafka.Message{}
-}
-
-// topicEnd returns the number of records ever written to topic.
-func topicEnd(t *testing.T, brokers []string, topic string) int64 {
-	t.Helper()
-
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: &kafka.Transport{}}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-
-	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil || len(meta.Topics) != 1 || meta.Topics[0].Error != nil {
-		t.Fatalf("metadata of topic %q: %v", topic, err)
-	}
-
-	var requests []kafka.OffsetRequest
-	for _, p := range meta.Topics[0].Partitions {
-		requests = append(requests, kafka.LastOffsetOf(p.ID))
-	}
-	offsets, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: requests}})
-	if err != nil {
-		t.Fatalf("offsets of %s: %v", topic, err)
-	}
-
-	var total int64
-	for _, p := range offsets.Topics[topic] {
-		total += p.LastOffset
-	}
-
-	return total
 }

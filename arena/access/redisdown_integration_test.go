@@ -230,7 +230,7 @@ func TestWorkersSurviveRedisStop(t *testing.T) {
 	for _, w := range workers {
 		w.stop()
 	}
-	if n := topicEnd(t, brokers, cfg.DeadLetterTopic); n != 0 {
+	if n := testenv.TopicEnd(t, brokers, cfg.DeadLetterTopic); n != 0 {
 		t.Errorf("dead-letter topic holds %d records, want 0", n)
 	}
 	t.Logf("redis stopped: %d logins and %d completions in 5s without it; %d logins in %s after it came back; %d events",
@@ -312,35 +312,4 @@ func (s *eventSender) waitCompleted(timeout time.Duration) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// topicEnd returns the number of records ever written to topic.
-func topicEnd(t *testing.T, brokers []string, topic string) int64 {
-	t.Helper()
-
-	conn, err := kafka.Dial("tcp", brokers[0])
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer conn.Close()
-
-	partitions, err := conn.ReadPartitions(topic)
-	if err != nil {
-		t.Fatalf("partitions of %s: %v", topic, err)
-	}
-
-	var total int64
-	for _, p := range partitions {
-		leader, err := kafka.DialLeader(context.Background(), "tcp", brokers[0], topic, p.ID)
-		if err != nil {
-			t.Fatalf("dial leader: %v", err)
-		}
-		last, err := leader.ReadLastOffset()
-		leader.Close()
-		if err != nil {
-			t.Fatalf("last offset: %v", err)
-		}
-		total += last
-	}
-	return total
 }

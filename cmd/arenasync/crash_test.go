@@ -91,7 +91,7 @@ func TestWorkerKilledBeforeCommit(t *testing.T) {
 	produceEvent(t, brokers, topic, event)
 
 	tier := cfg.Tiers()[0].Topic
-	waitUntil(t, 60*time.Second, "the record reaches the first tier", func() bool { return topicEnd(t, brokers, tier) == 1 })
+	waitUntil(t, 60*time.Second, "the record reaches the first tier", func() bool { return testenv.TopicEnd(t, brokers, tier) == 1 })
 	if err := first.cmd.Process.Kill(); err != nil {
 		t.Fatalf("kill worker: %v", err)
 	}
@@ -111,7 +111,7 @@ func TestWorkerKilledBeforeCommit(t *testing.T) {
 	if stats.Completions != 1 {
 		t.Errorf("arena completions = %d, want exactly 1", stats.Completions)
 	}
-	if n := topicEnd(t, brokers, cfg.Topic+".dlt"); n != 0 {
+	if n := testenv.TopicEnd(t, brokers, cfg.Topic+".dlt"); n != 0 {
 		t.Errorf("dead-letter topic holds %d records, want 0", n)
 	}
 	rec, _ := sim.Record(record.ID)
@@ -151,36 +151,4 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// topicEnd returns the number of records ever written to topic.
-func topicEnd(t *testing.T, brokers []string, topic string) int64 {
-	t.Helper()
-
-	conn, err := kafka.Dial("tcp", brokers[0])
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer conn.Close()
-
-	partitions, err := conn.ReadPartitions(topic)
-	if err != nil {
-		t.Fatalf("partitions of %s: %v", topic, err)
-	}
-
-	var total int64
-	for _, p := range partitions {
-		leader, err := kafka.DialLeader(context.Background(), "tcp", brokers[0], topic, p.ID)
-		if err != nil {
-			t.Fatalf("dial leader: %v", err)
-		}
-		last, err := leader.ReadLastOffset()
-		leader.Close()
-		if err != nil {
-			t.Fatalf("last offset: %v", err)
-		}
-		total += last
-	}
-
-	return total
 }

@@ -175,14 +175,14 @@ func (r *accessRig) waitAllCompleted(timeout time.Duration) {
 func (r *accessRig) tierRecords() []int64 {
 	counts := make([]int64, 0, len(r.cfg.Tiers()))
 	for _, tier := range r.cfg.Tiers() {
-		counts = append(counts, topicEnd(r.t, r.brokers, tier.Topic))
+		counts = append(counts, testenv.TopicEnd(r.t, r.brokers, tier.Topic))
 	}
 	return counts
 }
 
 // deadLetters returns the number of records written to the dead-letter topic.
 func (r *accessRig) deadLetters() int64 {
-	return topicEnd(r.t, r.brokers, r.cfg.DeadLetterTopic)
+	return testenv.TopicEnd(r.t, r.brokers, r.cfg.DeadLetterTopic)
 }
 
 // requestsBetween returns the simulator's requests that arrived in

@@ -133,3 +133,36 @@ func partitionsWithoutLeader(found []kafka.Partition, partitions int) []int {
 	}
 	return missing
 }
+
+// TopicEnd returns the sum of the end offsets of every partition of topic:
+// the number of records ever written to it.
+func TopicEnd(t testing.TB, brokers []string, topic string) int64 {
+	t.Helper()
+
+	conn, err := kafka.Dial("tcp", brokers[0])
+	if err != nil {
+		t.Fatalf("testenv.TopicEnd: dial %s: %v", brokers[0], err)
+	}
+	defer conn.Close()
+
+	partitions, err := conn.ReadPartitions(topic)
+	if err != nil {
+		t.Fatalf("testenv.TopicEnd: partitions of %s: %v", topic, err)
+	}
+
+	var total int64
+	for _, p := range partitions {
+		leader, err := kafka.DialLeader(context.Background(), "tcp", brokers[0], topic, p.ID)
+		if err != nil {
+			t.Fatalf("testenv.TopicEnd: dial the leader of %s/%d: %v", topic, p.ID, err)
+		}
+		last, err := leader.ReadLastOffset()
+		leader.Close()
+		if err != nil {
+			t.Fatalf("testenv.TopicEnd: last offset of %s/%d: %v", topic, p.ID, err)
+		}
+		total += last
+	}
+
+	return total
+}
