@@ -8,7 +8,7 @@ import (
 
 // lane is the queue of one lane: records of the keys that hash to it, in
 // fetch order. Pushing never blocks, so one busy lane does not hold the
-// fetch loop back from the idle ones; the runner's slots bound the records
+// fetch loop back from the idle ones. The runner's slots bound the records
 // held over all lanes.
 type lane struct {
 	mu     sync.Mutex

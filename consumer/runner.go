@@ -325,7 +325,7 @@ func (r *runner) releaseOne(ctx context.Context, msg kafka.Message, key string, 
 	return nil
 }
 
-// count records a durable outcome in the metrics and tells the observer.
+// count records a durable outcome in the metrics and calls the observer.
 func (r *runner) count(env pipeline.Envelope, out pipeline.Outcome) {
 	r.metrics.processed.WithLabelValues(r.topic, string(env.Event.Type), out.Kind.String()).Inc()
 	// Replays keep the original acceptance time, which would put days-old

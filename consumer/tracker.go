@@ -2,7 +2,7 @@ package consumer
 
 import "sync"
 
-// tracker follows the records in flight per partition and tells which
+// tracker follows the records in flight per partition and computes which
 // offset may be committed: the offset after the longest run of handled
 // records from the start of the partition's queue.
 type tracker struct {

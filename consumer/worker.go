@@ -43,7 +43,7 @@ func WithHolds(holds Holds) Option {
 	return func(o *options) { o.holds = holds }
 }
 
-// WithGate holds fetching back while gate says so, on every topic.
+// WithGate pauses fetching on every topic while gate blocks.
 func WithGate(gate Gate) Option {
 	return func(o *options) { o.gate = gate }
 }
@@ -164,7 +164,7 @@ func (w *Worker) Topics() []string {
 }
 
 // CheckTopics verifies that every topic exists, so a worker started before
-// its topics were created says so at once instead of waiting silently.
+// its topics were created reports it at once instead of waiting silently.
 func CheckTopics(ctx context.Context, brokers []string, topics []string) error {
 	conn, err := dialAny(ctx, brokers)
 	if err != nil {
@@ -193,7 +193,7 @@ func CheckTopics(ctx context.Context, brokers []string, topics []string) error {
 	return nil
 }
 
-// dialAny connects to the first broker that answers.
+// dialAny connects to the first reachable broker.
 func dialAny(ctx context.Context, brokers []string) (*kafka.Conn, error) {
 	var errs []error
 	for _, broker := range brokers {
@@ -205,7 +205,7 @@ func dialAny(ctx context.Context, brokers []string) (*kafka.Conn, error) {
 		errs = append(errs, err)
 	}
 
-	return nil, fmt.Errorf("no kafka broker of %v answered: %w", brokers, errors.Join(errs...))
+	return nil, fmt.Errorf("no kafka broker of %v is reachable: %w", brokers, errors.Join(errs...))
 }
 
 // newKafkaLogger passes kafka-go's error log to zap at warn level, at most

@@ -9,14 +9,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// newHealthcheckCommand checks an HTTP endpoint and exits 0 on a 2xx answer.
+// newHealthcheckCommand checks an HTTP endpoint and exits 0 on a 2xx response.
 // Container images without a shell or an HTTP client use it as their
 // healthcheck, such as `arenasync healthcheck http://127.0.0.1:9090/readyz`.
 func newHealthcheckCommand() *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "healthcheck URL",
-		Short: "Exit 0 when URL answers 2xx, 1 otherwise (for container healthchecks)",
+		Short: "Exit 0 when URL responds with 2xx, 1 otherwise (for container healthchecks)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
@@ -34,13 +34,13 @@ func newHealthcheckCommand() *cobra.Command {
 			resp.Body.Close()
 
 			if resp.StatusCode < 200 || resp.StatusCode > 299 {
-				return exitError{code: 1, err: fmt.Errorf("healthcheck %s answered %d", args[0], resp.StatusCode)}
+				return exitError{code: 1, err: fmt.Errorf("healthcheck %s returned status %d", args[0], resp.StatusCode)}
 			}
 
 			return nil
 		},
 	}
-	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer")
+	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the response")
 
 	return cmd
 }
