@@ -282,3 +282,25 @@ func (l *outcomeLog) waitFor(t *testing.T, eventID string, timeout time.Duration
 
 	return nil
 }
+
+// committedOffset returns the offset group committed on partition 0 of
+// topic, or -1 when it committed none.
+func committedOffset(t *testing.T, rig *pipelineRig, topic, group string) int64 {
+	t.Helper()
+
+	client := &kafka.Client{Addr: kafka.TCP(rig.brokers...), Timeout: 10 * time.Second}
+	resp, err := client.OffsetFetch(context.Background(), &kafka.OffsetFetchRequest{
+		GroupID: group,
+		Topics:  map[string][]int{topic: {0}},
+	})
+	if err != nil {
+		t.Fatalf("fetch committed offsets of %s: %v", group, err)
+	}
+	for _, p := range resp.Topics[topic] {
+		if p.Partition == 0 {
+			return p.CommittedOffset
+		}
+	}
+
+	return -1
+}

@@ -177,7 +177,9 @@ func (r *runner) process(ctx context.Context, msg kafka.Message) {
 			return
 		}
 		if result == store.ParkedBehind {
+			// The event is durable in Redis now, so its offset may be committed.
 			r.count(env, pipeline.Outcome{Kind: pipeline.Parked, Detail: "an earlier event of this enrollment waits in a retry tier"})
+			r.tracker.done(msg.Partition, msg.Offset)
 
 			return
 		}

@@ -245,4 +245,8 @@ func TestOrderKeepsNewestCompletion(t *testing.T) {
 	if err != nil || holder != "" {
 		t.Errorf("key still held by %q (%v) after both completions", holder, err)
 	}
+
+	// The parked record is durable in Redis, so the main topic's offsets
+	// are committed past it: all three records.
+	waitUntilTrue(t, finalWait, func() bool { return committedOffset(t, rig, rig.cfg.Topic, rig.cfg.GroupID) == 3 })
 }
