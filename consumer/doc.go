@@ -7,7 +7,7 @@
 // # Delivery guarantee
 //
 // Delivery is at-least-once. A record's offset is committed only after its
-// outcome is durable: Arena answered, or the next topic (retry tier or
+// outcome is durable: Arena returned a final answer, or the next topic (retry tier or
 // dead-letter topic) acknowledged the moved record with acks=all. A crash
 // between the two repeats the Arena call when the record is read again.
 // Handlers make that repeat harmless: an enrollment looks up the enrollment

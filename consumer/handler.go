@@ -21,8 +21,8 @@ func (f HandlerFunc) Handle(ctx context.Context, env pipeline.Envelope) pipeline
 	return f(ctx, env)
 }
 
-// Observer is told the outcome of every handled record after it is durable.
-// topic is the topic the record was read from. It must return quickly.
+// Observer receives the outcome of every handled record after it is
+// durable. topic is the topic the record was read from. It must return quickly.
 type Observer func(topic string, env pipeline.Envelope, out pipeline.Outcome)
 
 // Gate holds fetching back while Arena is unavailable. Wait returns when

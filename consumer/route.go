@@ -28,8 +28,8 @@ type router struct {
 	now        func() time.Time
 }
 
-// route makes the outcome of one record durable and returns it as it
-// stands after routing: a retryable outcome of the last tier becomes a
+// route makes the outcome of one record durable and returns the outcome
+// after routing, because a retryable outcome of the last tier becomes a
 // permanent retries_exhausted one. The error is set (only on shutdown) when
 // the move could not be confirmed, so the record stays uncommitted.
 func (r *router) route(ctx context.Context, env pipeline.Envelope, out pipeline.Outcome, tierIndex int) (pipeline.Outcome, error) {

@@ -27,9 +27,9 @@ func newTracker() *tracker {
 }
 
 // add records a fetched offset. An offset at or below the newest tracked
-// one means the partition was fetched again from its committed offset (after
-// a rebalance or a reader restart), so the earlier state is dropped: the
-// records it held are read again and commit through their new entries.
+// one means the partition was fetched again from its committed offset, after
+// a rebalance or a reader restart. The earlier state is then dropped,
+// because its records are read again and commit through their new entries.
 func (t *tracker) add(partition int, offset int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
