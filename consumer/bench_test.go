@@ -1,19 +1,29 @@
 package consumer
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/segmentio/kafka-go"
 )
 
-// BenchmarkLaneOf measures picking the lane of a record by its key, which
-// the fetch loop does for every record.
-func BenchmarkLaneOf(b *testing.B) {
-	msg := kafka.Message{Key: []byte("EMP12345|LMS-SAFETY-101"), Partition: 3}
+// BenchmarkDispatch measures queueing a record behind its key, taking it
+// and finishing it, which the runner does for every record, with 64 keys
+// in turn.
+func BenchmarkDispatch(b *testing.B) {
+	d := newDispatcher()
+	keys := make([][]byte, 64)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("EMP%05d|LMS-SAFETY-101", i))
+	}
+	var n int
 	b.ReportAllocs()
 
 	for b.Loop() {
-		laneOf(msg, DefaultConcurrency)
+		d.push(kafka.Message{Key: keys[n%len(keys)], Partition: 3, Offset: int64(n)})
+		_, key, _ := d.take()
+		d.finish(key)
+		n++
 	}
 }
 

@@ -22,8 +22,8 @@ type Config struct {
 	RetryDelays []time.Duration
 	// DeadLetterTopic receives what cannot succeed. Default Topic + ".dlt".
 	DeadLetterTopic string
-	// Concurrency is the number of lanes per topic, so the number of events
-	// handled at once on each topic. Default 16.
+	// Concurrency is the number of events handled at once on each topic.
+	// Default 16.
 	Concurrency int
 	// CommitInterval is how often handled offsets are committed. Default 1s.
 	CommitInterval time.Duration

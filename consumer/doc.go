@@ -15,19 +15,20 @@
 // with the same date is a success, not a conflict.
 //
 // Records of one partition are handled concurrently, but records with the
-// same key (employeeId|courseId) go to the same lane and are handled one
-// after another in offset order. Offsets are committed up to the first
+// same key (employeeId|courseId) are handled one after another in offset
+// order: a key's next record waits until the one before it is finished,
+// while idle handlers take records of other keys. Offsets are committed up to the first
 // record still in flight, because committing offset N in Kafka commits
 // every offset below N of that partition.
 //
 // # Retry tiers
 //
-// A retry tier is a topic with a fixed delay. Its runner waits in the lane
-// until the record's not-before time before handling it. kafka-go sends
+// A retry tier is a topic with a fixed delay. Its handler waits until the
+// record's not-before time before handling it. kafka-go sends
 // group heartbeats from its own goroutine, so waiting does not cost the
 // group membership. Records of a tier are written in the order they
-// failed, all with the same delay, so the record at the head of a lane is
-// the next one due.
+// failed, all with the same delay, so the records the handlers take first
+// are the ones due first.
 //
 // Records that cannot be decoded, or whose handler panics, go to the
 // dead-letter topic with their raw bytes and never block their partition.

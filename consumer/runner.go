@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"time"
 
@@ -49,42 +48,41 @@ func (r *runner) run(ctx context.Context) error {
 	work, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 
-	// slots bound the records held over all lanes, so a full lane waits
-	// without stopping the fetch loop from feeding the others.
-	slots := make(chan struct{}, r.cfg.Concurrency*lanePrefetch)
-	lanes := make([]*lane, r.cfg.Concurrency)
-	var lanesDone sync.WaitGroup
-	for i := range lanes {
-		lanes[i] = newLane()
-		lanesDone.Add(1)
-		go func(in *lane) {
-			defer lanesDone.Done()
+	// slots bound the records held, so a key with many records waiting
+	// cannot fill memory; the dispatcher keeps one key's records in order
+	// while the handlers take any other key that has work.
+	slots := make(chan struct{}, r.cfg.Concurrency*recordsPerHandler)
+	queue := newDispatcher()
+	var handlersDone sync.WaitGroup
+	for range r.cfg.Concurrency {
+		handlersDone.Add(1)
+		go func() {
+			defer handlersDone.Done()
 			for {
-				msg, ok := in.pop()
+				msg, key, ok := queue.take()
 				if !ok {
 					return
 				}
 				r.process(work, msg)
+				queue.finish(key)
 				<-slots
 			}
-		}(lanes[i])
+		}()
 	}
 
 	commitDone := make(chan struct{})
 	go r.commitLoop(commitDone)
 
 	r.logger.Info("consumer started", zap.String(keyTopic, r.topic), zap.String(keyGroup, r.group))
-	r.fetchLoop(ctx, lanes, slots)
+	r.fetchLoop(ctx, queue, slots)
 
-	// Shutdown: no more fetches; lanes finish what they hold unless the grace runs out.
-	for _, l := range lanes {
-		l.close()
-	}
+	// Shutdown: no more fetches; handlers finish what is held unless the grace runs out.
+	queue.close()
 	grace := time.AfterFunc(r.cfg.ShutdownGrace, func() {
 		r.logger.Warn("shutdown grace ran out; abandoning in-flight events uncommitted", zap.String(keyTopic, r.topic))
 		stopWork()
 	})
-	lanesDone.Wait()
+	handlersDone.Wait()
 	grace.Stop()
 
 	close(commitDone)
@@ -94,9 +92,10 @@ func (r *runner) run(ctx context.Context) error {
 	return r.reader.Close()
 }
 
-// fetchLoop reads records and hands each to the lane of its key until ctx
-// ends. It takes a slot before each fetch, and the lane frees it.
-func (r *runner) fetchLoop(ctx context.Context, lanes []*lane, slots chan struct{}) {
+// fetchLoop reads records and queues each behind the earlier records of its
+// key until ctx ends. It takes a slot before each fetch, and the handler of
+// the record frees it.
+func (r *runner) fetchLoop(ctx context.Context, queue *dispatcher, slots chan struct{}) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		if r.gate != nil {
@@ -129,26 +128,14 @@ func (r *runner) fetchLoop(ctx context.Context, lanes []*lane, slots chan struct
 
 		r.tracker.add(msg.Partition, msg.Offset)
 		r.metrics.inFlight.WithLabelValues(r.topic).Inc()
-		lanes[laneOf(msg, len(lanes))].push(msg)
+		queue.push(msg)
 	}
 }
 
-// lanePrefetch is how many records per lane the runner holds at most, on
-// average over the lanes.
-const lanePrefetch = 4
-
-// laneOf picks the lane of a record: by key, so one enrollment's records
-// are handled in order; by partition for records without a key.
-func laneOf(msg kafka.Message, lanes int) int {
-	if len(msg.Key) == 0 {
-		return msg.Partition % lanes
-	}
-
-	h := fnv.New32a()
-	h.Write(msg.Key)
-
-	return int(h.Sum32() % uint32(lanes))
-}
+// recordsPerHandler is how many records per handler the runner holds at
+// most. More than one keeps every handler busy while a few keys have
+// several records waiting.
+const recordsPerHandler = 4
 
 // process handles one record and makes its outcome durable. A record whose
 // outcome could not be made durable (only on shutdown) stays uncommitted.

@@ -11,7 +11,7 @@ const DefaultWriteTimeout = 2 * time.Second
 // Config tunes a Recorder.
 type Config struct {
 	// WriteTimeout bounds one ledger write, which runs inside the
-	// consumer's observer call and so delays the worker lane while Redis
+	// consumer's observer call and so delays the worker handler while Redis
 	// is slow. Default 2s. Zero means the default.
 	WriteTimeout time.Duration
 	// WarnInterval is the shortest time between two warnings about failed

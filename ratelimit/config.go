@@ -65,7 +65,7 @@ type Config struct {
 	// MaxWait is the longest wait for a pause or a rate slot that a call
 	// accepts. A call facing a longer one fails at once with ErrWaitTooLong,
 	// so its event can move to a retry tier instead of blocking a worker
-	// lane. Default 25s. Zero means the default.
+	// handler. Default 25s. Zero means the default.
 	MaxWait time.Duration
 
 	// ProbeTimeout is how long the other calls wait for a probe's response

@@ -30,29 +30,28 @@ func redisCommands(ctx context.Context, rdb *redis.Client) int64 {
 	return 0
 }
 
-// laneUse is the lane occupancy that countBusyLanes sampled.
-type laneUse struct {
+// handlerUse is the handler occupancy that countBusyHandlers sampled.
+type handlerUse struct {
 	busy    float64
-	blocked int
+	full    int
 	samples int
 }
 
-// String describes the lane use for a figure's note.
-func (u laneUse) String() string {
+// String describes the handler use for a figure's note.
+func (u handlerUse) String() string {
 	if u.samples == 0 {
-		return "lane use not sampled"
+		return "handler use not sampled"
 	}
 
-	return fmt.Sprintf("%.0f lanes busy on average, fetch loop waiting on a full lane in %d of %d samples", u.busy, u.blocked, u.samples)
+	return fmt.Sprintf("%.0f handlers busy on average, every record slot held in %d of %d samples", u.busy, u.full, u.samples)
 }
 
-// countBusyLanes samples, ten times between 20% and 80% of the events,
-// how many goroutines are inside consumer.(*runner).process (lanes
-// handling an event) and whether the main topic's fetch loop waits to
-// hand a record to a full lane. It shows whether the configured
-// concurrency is in use.
-func countBusyLanes(counts *outcomes, events int) laneUse {
-	var use laneUse
+// countBusyHandlers samples, ten times between 20% and 80% of the events,
+// how many goroutines are inside consumer.(*runner).process (handlers
+// handling an event) and whether the main topic's fetch loop waits for a
+// free record slot. It shows whether the configured concurrency is in use.
+func countBusyHandlers(counts *outcomes, events int) handlerUse {
+	var use handlerUse
 	busy := 0
 	for use.samples < 10 {
 		progress := float64(counts.done.Load()+counts.failed.Load()) / float64(events)
@@ -73,8 +72,8 @@ func countBusyLanes(counts *outcomes, events int) laneUse {
 			if strings.Contains(stack, "consumer.(*runner).process(") {
 				busy++
 			}
-			if waitsOnLane(stack) {
-				use.blocked++
+			if waitsForSlot(stack) {
+				use.full++
 			}
 		}
 		use.samples++
@@ -87,10 +86,10 @@ func countBusyLanes(counts *outcomes, events int) laneUse {
 	return use
 }
 
-// waitsOnLane reports whether a goroutine stack is a fetch loop that waits
-// in its select to hand a record to a lane: its first frame is fetchLoop
+// waitsForSlot reports whether a goroutine stack is a fetch loop that waits
+// in its select for a free record slot: its first frame is fetchLoop
 // itself, not FetchMessage or the gate.
-func waitsOnLane(stack string) bool {
+func waitsForSlot(stack string) bool {
 	lines := strings.Split(stack, "\n")
 	if len(lines) < 2 || !strings.Contains(lines[0], "[select") {
 		return false

@@ -87,8 +87,8 @@ func (b *bench) measureWorker(ctx context.Context, name string, cfg consumer.Con
 		return Figure{}, nil, err
 	}
 	commandsBefore := redisCommands(ctx, b.rdb)
-	laneUse := make(chan laneUse, 1)
-	go func() { laneUse <- countBusyLanes(counts, events.events) }()
+	handlers := make(chan handlerUse, 1)
+	go func() { handlers <- countBusyHandlers(counts, events.events) }()
 	waitErr := counts.wait(ctx, drainTimeout)
 	n, seconds := counts.rate()
 	commands := redisCommands(ctx, b.rdb) - commandsBefore
@@ -99,7 +99,7 @@ func (b *bench) measureWorker(ctx context.Context, name string, cfg consumer.Con
 		endToEnd.fill(&f)
 	}
 	f.Note = fmt.Sprintf("%d done, %d not done; %.1f Redis commands per event; %s",
-		counts.done.Load(), counts.failed.Load(), float64(commands)/float64(max(n, 1)), <-laneUse)
+		counts.done.Load(), counts.failed.Load(), float64(commands)/float64(max(n, 1)), <-handlers)
 	if err := w.stop(); err != nil {
 		b.logf("stopping the worker of %s: %v", cfg.Topic, err)
 	}

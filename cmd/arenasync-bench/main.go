@@ -104,7 +104,7 @@ func parseFlags(args []string) (Config, error) {
 	flags.IntVar(&cfg.IngestClients, "ingest-clients", def.IngestClients, "concurrent keep-alive HTTP connections, and writer goroutines of the baseline")
 	flags.IntVar(&cfg.DrainEvents, "drain-events", def.DrainEvents, "events preloaded for the drain scenario (full size: 200000)")
 	flags.IntVar(&cfg.NaiveEvents, "naive-events", def.NaiveEvents, "events the naive sequential loop handles")
-	flags.IntVar(&cfg.WorkerConcurrency, "concurrency", def.WorkerConcurrency, "worker lanes per topic in the drain, end-to-end, scale and steady scenarios")
+	flags.IntVar(&cfg.WorkerConcurrency, "concurrency", def.WorkerConcurrency, "events handled at once per topic by the worker in the drain, end-to-end, scale and steady scenarios")
 	flags.DurationVar(&cfg.ArenaLatency, "arena-latency", def.ArenaLatency, "simulator response time of the latency-bound scenario")
 	flags.StringVar(&levels, "latency-levels", joinInts(def.LatencyLevels), "concurrencies of the latency-bound scenario")
 	flags.DurationVar(&cfg.LatencyDuration, "latency-duration", def.LatencyDuration, "length of each latency-bound level at the ideal rate")

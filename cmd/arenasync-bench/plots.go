@@ -36,7 +36,7 @@ func (r *Results) plot(dir string) error {
 func (r *Results) plotConcurrency(path string) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Throughput vs concurrency (Arena responds in %s)", r.Config.ArenaLatency)
-	p.X.Label.Text = "worker concurrency (lanes)"
+	p.X.Label.Text = "worker concurrency (events handled at once)"
 	p.Y.Label.Text = "events per second"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}

@@ -216,7 +216,7 @@ func runScaleChild(args []string) error {
 	prefix := flags.String("prefix", "", "Redis key prefix")
 	topic := flags.String("topic", "", "main topic")
 	group := flags.String("group", "", "consumer group")
-	concurrency := flags.Int("concurrency", 64, "lanes per topic")
+	concurrency := flags.Int("concurrency", 64, "events handled at once per topic")
 	arenaURL := flags.String("arena-url", "", "simulator base URL")
 	if err := flags.Parse(args); err != nil {
 		return err

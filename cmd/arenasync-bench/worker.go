@@ -116,14 +116,14 @@ func startWorker(spec workerSpec, logger *zap.Logger) (*runningWorker, error) {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: spec.redisAddr, PoolSize: max(10, spec.consumer.Concurrency)})
 
-	lanes := spec.consumer.Concurrency
+	handlers := spec.consumer.Concurrency
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = lanes
+	transport.MaxIdleConnsPerHost = handlers
 	httpClient := &http.Client{Transport: transport}
 
 	accessCfg := access.Config{
 		Prefix:    spec.prefix,
-		RateLimit: ratelimit.Config{RequestsPerSecond: benchRateLimit, MaxConcurrent: lanes},
+		RateLimit: ratelimit.Config{RequestsPerSecond: benchRateLimit, MaxConcurrent: handlers},
 	}
 	calls, err := access.New(accessCfg, spec.arena, httpClient, rdb, logger, reg)
 	if err != nil {
