@@ -39,6 +39,10 @@ type Source struct {
 	// refreshes collapses the refreshes of one process into one.
 	refreshes singleflight.Group
 
+	// memory is the token last read from or written to Redis, kept until
+	// its refresh time.
+	memory memoryToken
+
 	mu sync.Mutex
 	// degraded is true while Redis is unreachable and the per-process token
 	// is used.
@@ -80,9 +84,15 @@ func New(cfg Config, rdb redis.Cmdable, fetcher arena.TokenFetcher, logger *zap.
 }
 
 // Token returns the shared token, refreshing it when it is within the
-// refresh margin of expiry. While Redis is unreachable it returns the
-// per-process token.
+// refresh margin of expiry. Before the token's refresh time it is returned
+// from memory without a Redis command. While Redis is unreachable Token
+// returns the per-process token.
 func (s *Source) Token(ctx context.Context) (arena.Token, error) {
+	if token, ok := s.memory.get(s.now()); ok {
+		s.metrics.observeExpiry(token.ExpiresAt)
+		return token, nil
+	}
+
 	if s.useFallback() {
 		return s.fallbackToken(ctx)
 	}
@@ -101,10 +111,12 @@ func (s *Source) Token(ctx context.Context) (arena.Token, error) {
 	return token, nil
 }
 
-// Invalidate deletes the shared token after a 401, but only while it is
-// still stale, so a token another instance stored meanwhile survives.
+// Invalidate drops stale from memory, so the retry after a 401 reads Redis
+// again, and deletes the shared token, but only while it is still stale, so
+// a token another instance stored meanwhile survives.
 func (s *Source) Invalidate(ctx context.Context, stale arena.Token) {
 	s.metrics.unauthorizedRetries.Inc()
+	s.memory.forget(stale)
 	s.fallback.Invalidate(ctx, stale)
 	s.forgetFallbackToken(stale)
 
@@ -112,6 +124,11 @@ func (s *Source) Invalidate(ctx context.Context, stale arena.Token) {
 		return
 	}
 	deleted, err := s.store.invalidate(ctx, stale)
+
+	// A Token call that read Redis before the script deleted stale may have
+	// put it back in memory meanwhile.
+	s.memory.forget(stale)
+
 	if err != nil {
 		s.degrade(err)
 		return
@@ -122,22 +139,27 @@ func (s *Source) Invalidate(ctx context.Context, stale arena.Token) {
 }
 
 // Shared reports whether the source currently uses the Redis-shared token.
+// It turns false only when a Redis command fails. While the token is served
+// from memory no command runs, so an outage shows at the token's refresh
+// time or at the next 401, whichever comes first.
 func (s *Source) Shared() bool { return !s.isDegraded() }
 
 // sharedToken reads the token from Redis and refreshes it when needed.
 func (s *Source) sharedToken(ctx context.Context) (arena.Token, error) {
+	generation := s.memory.currentGeneration()
 	cached, err := s.store.read(ctx)
 	if err != nil {
 		return arena.Token{}, err
 	}
 	if !cached.NeedsRefresh(s.now(), s.cfg.RefreshMargin) {
+		s.keepInMemory(cached, generation)
 		return cached, nil
 	}
 
 	results := s.refreshes.DoChan("refresh", func() (any, error) {
 		refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WaitTimeout+s.cfg.LockTTL)
 		defer cancel()
-		return s.refresh(refreshCtx, cached)
+		return s.refresh(refreshCtx, cached, generation)
 	})
 
 	select {
@@ -154,7 +176,8 @@ func (s *Source) sharedToken(ctx context.Context) (arena.Token, error) {
 // refresh replaces stale: this instance logs in when it gets the lock. When
 // another instance holds it, a stale token that has not expired is used
 // meanwhile, and otherwise refresh waits for the other instance's token.
-func (s *Source) refresh(ctx context.Context, stale arena.Token) (arena.Token, error) {
+// The memory generation was taken before stale was read.
+func (s *Source) refresh(ctx context.Context, stale arena.Token, generation uint64) (arena.Token, error) {
 	deadline := s.now().Add(s.cfg.WaitTimeout)
 	waited := false
 
@@ -164,7 +187,7 @@ func (s *Source) refresh(ctx context.Context, stale arena.Token) (arena.Token, e
 			return arena.Token{}, err
 		}
 		if got {
-			return s.refreshLocked(ctx, stale)
+			return s.refreshLocked(ctx, stale, generation)
 		}
 
 		if usable(stale, s.now()) {
@@ -175,7 +198,7 @@ func (s *Source) refresh(ctx context.Context, stale arena.Token) (arena.Token, e
 			s.metrics.waits.Inc()
 		}
 
-		token, err := s.awaitOther(ctx, stale, deadline)
+		token, err := s.awaitOther(ctx, stale, deadline, generation)
 		if err != nil || token.AccessToken != "" {
 			return token, err
 		}
@@ -185,7 +208,7 @@ func (s *Source) refresh(ctx context.Context, stale arena.Token) (arena.Token, e
 // awaitOther polls until another instance stores a fresh token, releases
 // the lock without one (an empty Token is returned, so the caller tries the
 // lock again), or deadline passes.
-func (s *Source) awaitOther(ctx context.Context, stale arena.Token, deadline time.Time) (arena.Token, error) {
+func (s *Source) awaitOther(ctx context.Context, stale arena.Token, deadline time.Time, generation uint64) (arena.Token, error) {
 	for {
 		if !s.now().Before(deadline) {
 			return arena.Token{}, fmt.Errorf("%w after %s", ErrWaitTimedOut, s.cfg.WaitTimeout)
@@ -199,6 +222,7 @@ func (s *Source) awaitOther(ctx context.Context, stale arena.Token, deadline tim
 			return arena.Token{}, err
 		}
 		if current.AccessToken != stale.AccessToken && !current.NeedsRefresh(s.now(), s.cfg.RefreshMargin) {
+			s.keepInMemory(current, generation)
 			return current, nil
 		}
 
@@ -213,7 +237,7 @@ func (s *Source) awaitOther(ctx context.Context, stale arena.Token, deadline tim
 }
 
 // refreshLocked logs in while holding the lock and stores the new token.
-func (s *Source) refreshLocked(ctx context.Context, stale arena.Token) (arena.Token, error) {
+func (s *Source) refreshLocked(ctx context.Context, stale arena.Token, generation uint64) (arena.Token, error) {
 	defer func() {
 		if err := s.store.unlock(context.WithoutCancel(ctx), s.owner); err != nil {
 			s.logger.Warn("releasing the arena token lock failed; it expires by itself", zap.Error(err))
@@ -226,6 +250,7 @@ func (s *Source) refreshLocked(ctx context.Context, stale arena.Token) (arena.To
 		return arena.Token{}, err
 	}
 	if current.AccessToken != stale.AccessToken && !current.NeedsRefresh(s.now(), s.cfg.RefreshMargin) {
+		s.keepInMemory(current, generation)
 		return current, nil
 	}
 
@@ -241,13 +266,33 @@ func (s *Source) refreshLocked(ctx context.Context, stale arena.Token) (arena.To
 
 	if err := s.store.write(ctx, token); err != nil {
 		// The token is good, and the next call falls back or retries Redis.
+		// It is not kept in memory, because the other instances cannot read
+		// it and may log in.
 		s.logger.Warn("storing the arena token in redis failed", zap.Error(err))
 		return token, nil
 	}
+	s.keepInMemory(token, generation)
 
 	s.logger.Info("shared arena token stored",
 		zap.Time(logKeyExpiresAt, token.ExpiresAt), zap.Bool(logKeyFromFallback, fromFallback))
 	return token, nil
+}
+
+// keepInMemory stores token, which Redis also contains, in memory until its
+// refresh time. Nothing is kept when the memory was cleared or had a token
+// invalidated since generation was taken.
+func (s *Source) keepInMemory(token arena.Token, generation uint64) {
+	// A token without an expiry has no refresh time to bound its stay in
+	// memory, so it is not kept and every call reads Redis for it.
+	if token.ExpiresAt.IsZero() {
+		return
+	}
+
+	refreshAt := token.RefreshAt(s.cfg.RefreshMargin)
+	if !s.now().Before(refreshAt) {
+		return
+	}
+	s.memory.keep(token, refreshAt, generation)
 }
 
 // takeFallbackToken returns the per-process token of a recent Redis outage
@@ -310,8 +355,12 @@ func (s *Source) isDegraded() bool {
 	return s.degraded
 }
 
-// degrade switches to the per-process token after a Redis failure.
+// degrade switches to the per-process token after a Redis failure. It
+// clears the memory, so that no call mixes the shared token with the
+// per-process one while the source reports degraded.
 func (s *Source) degrade(err error) {
+	s.memory.clear()
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 

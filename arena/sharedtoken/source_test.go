@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -306,5 +307,394 @@ func TestConfigDefaults(t *testing.T) {
 	want := Config{Prefix: "p:", RefreshMargin: 5 * time.Minute, LockTTL: 30 * time.Second, WaitTimeout: 30 * time.Second, PollInterval: 50 * time.Millisecond, RedisRetryInterval: 5 * time.Second}
 	if got != want {
 		t.Errorf("withDefaults() = %+v, want %+v", got, want)
+	}
+}
+
+// commandCounter is a go-redis hook that counts the commands naming a key
+// under prefix, by lower-case command name. Connection set-up commands such
+// as HELLO name no key and are not counted.
+type commandCounter struct {
+	prefix string
+
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.add(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, cmd := range cmds {
+			c.add(cmd)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func (c *commandCounter) add(cmd redis.Cmder) {
+	for _, arg := range cmd.Args() {
+		if key, ok := arg.(string); ok && strings.HasPrefix(key, c.prefix) {
+			c.mu.Lock()
+			c.counts[cmd.Name()]++
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// count returns the number of commands called name that were sent.
+func (c *commandCounter) count(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[name]
+}
+
+// total returns the number of commands sent.
+func (c *commandCounter) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	n := 0
+	for _, count := range c.counts {
+		n += count
+	}
+	return n
+}
+
+// countingRedis returns a client of the test Redis whose commands on keys
+// under prefix are counted.
+func countingRedis(t *testing.T, prefix string) (*redis.Client, *commandCounter) {
+	t.Helper()
+	client := testRedis(t)
+	counter := &commandCounter{prefix: prefix, counts: map[string]int{}}
+	client.AddHook(counter)
+	return client, counter
+}
+
+// testClock is a settable time for Source.now, safe to read from the
+// refresh goroutine.
+type testClock struct{ nanos atomic.Int64 }
+
+func newTestClock(at time.Time) *testClock {
+	c := &testClock{}
+	c.set(at)
+	return c
+}
+
+func (c *testClock) set(at time.Time) { c.nanos.Store(at.UnixNano()) }
+func (c *testClock) now() time.Time   { return time.Unix(0, c.nanos.Load()) }
+
+// storeToken writes token to Redis as another instance would, and deletes
+// it when the test ends, because a token without an expiry never expires.
+func storeToken(t *testing.T, rdb redis.Cmdable, prefix string, token arena.Token) {
+	t.Helper()
+	store := newTokenStore(rdb, prefix)
+	if err := store.write(context.Background(), token); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Del(context.Background(), store.tokenKey).Err() })
+}
+
+// storedAccessToken returns the access token that Redis contains under prefix.
+func storedAccessToken(t *testing.T, rdb redis.Cmdable, prefix string) string {
+	t.Helper()
+	token, err := newTokenStore(rdb, prefix).read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token.AccessToken
+}
+
+func TestSourceServesTokenFromMemory(t *testing.T) {
+	tests := []struct {
+		name      string
+		expiresIn time.Duration
+		// wantReads is the number of HGETALL commands for sequentialCalls
+		// calls followed by concurrentCalls calls.
+		wantReads int
+	}{
+		{name: "token with expiry", expiresIn: time.Hour, wantReads: 1},
+		{name: "token without expiry", wantReads: sequentialCalls + concurrentCalls},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := testenv.RedisPrefix(t)
+			rdb, counter := countingRedis(t, prefix)
+			now := time.Now()
+			stored := arena.Token{AccessToken: "stored", TokenType: "Bearer", IssuedAt: now}
+			if tt.expiresIn > 0 {
+				stored.ExpiresAt = now.Add(tt.expiresIn)
+			}
+			storeToken(t, rdb, prefix, stored)
+			writes := counter.total()
+
+			fetcher := &countingFetcher{lifetime: time.Hour}
+			source := newTestSource(t, rdb, prefix, fetcher, nil)
+			for i := range sequentialCalls {
+				token, err := source.Token(context.Background())
+				if err != nil {
+					t.Fatalf("call %d: Token: %v", i, err)
+				}
+				if token.AccessToken != "stored" {
+					t.Fatalf("call %d: token %q, want stored", i, token.AccessToken)
+				}
+			}
+
+			var wg sync.WaitGroup
+			for range concurrentCalls {
+				wg.Go(func() {
+					token, err := source.Token(context.Background())
+					if err != nil || token.AccessToken != "stored" {
+						t.Errorf("concurrent Token = %q, %v; want stored", token.AccessToken, err)
+					}
+				})
+			}
+			wg.Wait()
+
+			if got := counter.count("hgetall"); got != tt.wantReads {
+				t.Errorf("HGETALL commands = %d, want %d", got, tt.wantReads)
+			}
+			if got := counter.total() - writes; got != tt.wantReads {
+				t.Errorf("Redis commands after the write = %d, want %d, all of them HGETALL", got, tt.wantReads)
+			}
+			if got := fetcher.logins.Load(); got != 0 {
+				t.Errorf("logins = %d, want 0", got)
+			}
+		})
+	}
+}
+
+// Call counts of TestSourceServesTokenFromMemory.
+const (
+	sequentialCalls = 100
+	concurrentCalls = 50
+)
+
+func TestSourceReadsRedisAtRefreshTime(t *testing.T) {
+	base := time.Now()
+	// The stored token lives an hour, so the test source's 1s margin puts
+	// its refresh time 1s before its expiry.
+	stored := arena.Token{AccessToken: "stored", TokenType: "Bearer", IssuedAt: base.Add(-50 * time.Minute), ExpiresAt: base.Add(10 * time.Minute)}
+	refreshAt := stored.ExpiresAt.Add(-time.Second)
+
+	tests := []struct {
+		name       string
+		at         time.Time
+		wantToken  string
+		wantReads  int
+		wantLogins int32
+	}{
+		// One read fills the memory, and the call at "at" adds none.
+		{name: "just before the refresh time", at: refreshAt.Add(-time.Nanosecond), wantToken: "stored", wantReads: 1, wantLogins: 0},
+		// The call at "at" reads, takes the lock, reads again and logs in.
+		{name: "at the refresh time", at: refreshAt, wantToken: "token-1", wantReads: 3, wantLogins: 1},
+		{name: "after the expiry", at: stored.ExpiresAt.Add(time.Second), wantToken: "token-1", wantReads: 3, wantLogins: 1},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := testenv.RedisPrefix(t)
+			rdb, counter := countingRedis(t, prefix)
+			storeToken(t, rdb, prefix, stored)
+
+			fetcher := &countingFetcher{lifetime: time.Hour}
+			source := newTestSource(t, rdb, prefix, fetcher, nil)
+			clock := newTestClock(base)
+			source.now = clock.now
+			if token, err := source.Token(context.Background()); err != nil || token.AccessToken != "stored" {
+				t.Fatalf("first Token = %q, %v; want stored", token.AccessToken, err)
+			}
+
+			clock.set(tt.at)
+			token, err := source.Token(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if token.AccessToken != tt.wantToken {
+				t.Errorf("token = %q, want %q", token.AccessToken, tt.wantToken)
+			}
+			if got := counter.count("hgetall"); got != tt.wantReads {
+				t.Errorf("HGETALL commands = %d, want %d", got, tt.wantReads)
+			}
+			if got := fetcher.logins.Load(); got != tt.wantLogins {
+				t.Errorf("logins = %d, want %d", got, tt.wantLogins)
+			}
+			if got := storedAccessToken(t, rdb, prefix); got != tt.wantToken {
+				t.Errorf("Redis contains %q, want %q", got, tt.wantToken)
+			}
+
+			// The token just returned is within its validity window, so the
+			// next call is served from memory.
+			reads := counter.count("hgetall")
+			if again, err := source.Token(context.Background()); err != nil || again.AccessToken != tt.wantToken {
+				t.Errorf("next Token = %q, %v; want %q", again.AccessToken, err, tt.wantToken)
+			}
+			if got := counter.count("hgetall") - reads; got != 0 {
+				t.Errorf("HGETALL commands of the next call = %d, want 0", got)
+			}
+		})
+	}
+}
+
+func TestSourceInvalidateClearsMemory(t *testing.T) {
+	tests := []struct {
+		name     string
+		rejected string
+		// wantToken is what the instance returns after Invalidate, and
+		// wantReads its HGETALL commands in the whole test.
+		wantToken string
+		wantReads int
+	}{
+		{name: "token in memory rejected", rejected: "token-1", wantToken: "token-2", wantReads: 2},
+		// The memory keeps token-1 although Redis contains token-2: the
+		// instance learns about token-2 on its own 401 for token-1.
+		{name: "older token rejected", rejected: "token-0", wantToken: "token-1", wantReads: 1},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := testenv.RedisPrefix(t)
+			fetcher := &countingFetcher{lifetime: time.Hour}
+			other := newTestSource(t, testRedis(t), prefix, fetcher, nil)
+			rdb, counter := countingRedis(t, prefix)
+			source := newTestSource(t, rdb, prefix, fetcher, nil)
+
+			if token, err := other.Token(context.Background()); err != nil || token.AccessToken != "token-1" {
+				t.Fatalf("other instance: Token = %q, %v; want token-1", token.AccessToken, err)
+			}
+			if token, err := source.Token(context.Background()); err != nil || token.AccessToken != "token-1" {
+				t.Fatalf("Token = %q, %v; want token-1 from Redis", token.AccessToken, err)
+			}
+
+			// The other instance gets a 401 for token-1 and logs in again.
+			other.Invalidate(context.Background(), arena.Token{AccessToken: "token-1"})
+			if token, err := other.Token(context.Background()); err != nil || token.AccessToken != "token-2" {
+				t.Fatalf("other instance after Invalidate: Token = %q, %v; want token-2", token.AccessToken, err)
+			}
+
+			source.Invalidate(context.Background(), arena.Token{AccessToken: tt.rejected})
+			token, err := source.Token(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			if token.AccessToken != tt.wantToken {
+				t.Errorf("token after Invalidate = %q, want %q", token.AccessToken, tt.wantToken)
+			}
+			if got := counter.count("hgetall"); got != tt.wantReads {
+				t.Errorf("HGETALL commands = %d, want %d", got, tt.wantReads)
+			}
+			if got := fetcher.logins.Load(); got != 2 {
+				t.Errorf("logins = %d, want 2: the other instance's first login and its login after the 401", got)
+			}
+			if got := storedAccessToken(t, rdb, prefix); got != "token-2" {
+				t.Errorf("Redis contains %q, want token-2: the compare-and-delete must keep the other instance's token", got)
+			}
+		})
+	}
+}
+
+func TestSourceMemoryDuringRedisOutage(t *testing.T) {
+	prefix := testenv.RedisPrefix(t)
+	rdb := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr(t), MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	registry := prometheus.NewRegistry()
+	fetcher := &countingFetcher{lifetime: time.Hour}
+	source := newTestSource(t, rdb, prefix, fetcher, registry)
+	clock := newTestClock(time.Now())
+	source.now = clock.now
+
+	first, err := source.Token(context.Background())
+	if err != nil || first.AccessToken != "token-1" {
+		t.Fatalf("Token = %q, %v; want token-1", first.AccessToken, err)
+	}
+
+	// Every command of a closed client fails, as with Redis stopped.
+	if err := rdb.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	token, err := source.Token(context.Background())
+	if err != nil || token.AccessToken != "token-1" {
+		t.Errorf("Token before the refresh time = %q, %v; want token-1 from memory", token.AccessToken, err)
+	}
+	if !source.Shared() {
+		t.Error("Shared() = false before any Redis command failed, want true")
+	}
+	if got := testutil.ToFloat64(source.metrics.fallbacks); got != 0 {
+		t.Errorf("arenasync_arena_token_fallbacks_total = %g before the refresh time, want 0", got)
+	}
+
+	clock.set(first.RefreshAt(time.Second))
+	token, err = source.Token(context.Background())
+	if err != nil || token.AccessToken != "token-2" {
+		t.Errorf("Token at the refresh time = %q, %v; want the per-process token-2", token.AccessToken, err)
+	}
+	if source.Shared() {
+		t.Error("Shared() = true after the Redis read failed, want false")
+	}
+	if got := testutil.ToFloat64(source.metrics.fallbacks); got != 1 {
+		t.Errorf("arenasync_arena_token_fallbacks_total = %g, want 1", got)
+	}
+	if _, ok := source.memory.get(clock.now().Add(-time.Minute)); ok {
+		t.Error("memory still holds a token after the switch to the per-process token")
+	}
+	if got := fetcher.logins.Load(); got != 2 {
+		t.Errorf("logins = %d, want 2: the shared token-1 and the per-process token-2", got)
+	}
+}
+
+func TestMemoryToken(t *testing.T) {
+	now := time.Now()
+	cached := arena.Token{AccessToken: "cached"}
+	refreshAt := now.Add(time.Minute)
+
+	tests := []struct {
+		name string
+		// change runs between taking the generation and keeping cached.
+		change func(m *memoryToken)
+		// after runs once cached was kept.
+		after  func(m *memoryToken)
+		at     time.Time
+		wantOK bool
+	}{
+		{name: "before the refresh time", at: now, wantOK: true},
+		{name: "at the refresh time", at: refreshAt},
+		{name: "after the refresh time", at: refreshAt.Add(time.Second)},
+		{name: "kept token forgotten", after: func(m *memoryToken) { m.forget(cached) }, at: now},
+		{name: "other token forgotten", after: func(m *memoryToken) { m.forget(arena.Token{AccessToken: "older"}) }, at: now, wantOK: true},
+		{name: "cleared", after: (*memoryToken).clear, at: now},
+		{name: "forget during the read", change: func(m *memoryToken) { m.forget(arena.Token{AccessToken: "older"}) }, at: now},
+		{name: "clear during the read", change: (*memoryToken).clear, at: now},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m memoryToken
+			generation := m.currentGeneration()
+			if tt.change != nil {
+				tt.change(&m)
+			}
+			m.keep(cached, refreshAt, generation)
+			if tt.after != nil {
+				tt.after(&m)
+			}
+
+			token, ok := m.get(tt.at)
+			if ok != tt.wantOK {
+				t.Fatalf("get ok = %v, want %v", ok, tt.wantOK)
+			}
+			if ok && token.AccessToken != "cached" {
+				t.Errorf("get token = %q, want cached", token.AccessToken)
+			}
+		})
 	}
 }
