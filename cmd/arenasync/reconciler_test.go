@@ -57,10 +57,17 @@ func TestReconcilerRoleEndToEnd(t *testing.T) {
 		return len(texts) == 1
 	})
 
+	// The notifier counts a message once the webhook's response arrives,
+	// which is after the hook above recorded it.
+	sent := `arenasync_notifications_sent_total{channel="webhook"} 1`
+	pollUntil(t, 10*time.Second, "the sent counter reads 1", func() bool {
+		return strings.Contains(get(t, "http://"+opsAddr+"/metrics"), sent+"\n")
+	})
+
 	metrics := get(t, "http://"+opsAddr+"/metrics")
 	for _, want := range []string{
 		`arenasync_reconciler_dead_letters_received_total{reason="record_expired"} 1`,
-		`arenasync_notifications_sent_total{channel="webhook"} 1`,
+		sent,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
