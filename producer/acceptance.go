@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
 	"github.com/arenasync/arenasync/pipeline"
@@ -15,28 +14,34 @@ import (
 // a worker is still known to the reconciliation.
 type AcceptanceRecorder interface {
 	// Accepted records events that Kafka acknowledged, with the accepted
-	// time their records carry.
+	// time their records carry. It runs after the 202, so a worker may
+	// have stored an outcome of the same event already, and Accepted must
+	// not overwrite it. ledger.Store.Put keeps such an outcome.
 	Accepted(ctx context.Context, events []pipeline.Event, acceptedAt time.Time) error
 }
 
 // WithAcceptanceRecorder calls r with the events of every accepted webhook,
-// after Kafka acknowledged them and before the response. A failure is
-// logged and leaves the response 202, because the events are durable in
-// Kafka already. Without it nothing is recorded.
+// after Kafka acknowledged them. The call runs in the background after the
+// 202, or before it when the bookkeeping queue is full. A failure is logged
+// and leaves the response 202, because the events are durable in Kafka
+// already. Without it nothing is recorded.
 func WithAcceptanceRecorder(r AcceptanceRecorder) Option {
 	return func(o *options) { o.acceptance = r }
 }
 
-// recordAccepted hands the accepted events to the AcceptanceRecorder, with
-// the accepted time of their records.
-func (h *webhook) recordAccepted(ctx context.Context, ex *exchange, events []pipeline.Event, msgs []kafka.Message) {
-	if h.acceptance == nil || len(msgs) == 0 {
-		return
+// recordAccepted hands the events of job to the AcceptanceRecorder and
+// reports whether that succeeded.
+func (b *bookkeeper) recordAccepted(ctx context.Context, job bookkeepingJob) bool {
+	if b.acceptance == nil || len(job.events) == 0 {
+		return true
 	}
 
-	acceptedAt := pipeline.DecodeMeta(msgs[0].Headers).AcceptedAt
-	if err := h.acceptance.Accepted(ctx, events, acceptedAt); err != nil {
-		ex.log.Warn("recording the accepted events in the ledger failed; the reconciliation sees them once a worker handles them",
-			eventIDField(eventIDs(events)), zap.Error(err))
+	if err := b.acceptance.Accepted(ctx, job.events, job.acceptedAt); err != nil {
+		job.log.Warn("recording the accepted events in the ledger failed; the reconciliation sees them once a worker handles them",
+			eventIDField(job.ids), zap.Error(err))
+
+		return false
 	}
+
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +12,8 @@ import (
 	"github.com/arenasync/arenasync/pipeline"
 )
 
-// fakeAcceptance records the calls of an AcceptanceRecorder.
+// fakeAcceptance records the calls of an AcceptanceRecorder. A call with
+// an ended context fails without being recorded, as a Redis write does.
 type fakeAcceptance struct {
 	mu    sync.Mutex
 	calls [][]string
@@ -19,7 +21,11 @@ type fakeAcceptance struct {
 	err   error
 }
 
-func (f *fakeAcceptance) Accepted(_ context.Context, events []pipeline.Event, acceptedAt time.Time) error {
+func (f *fakeAcceptance) Accepted(ctx context.Context, events []pipeline.Event, acceptedAt time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
 	f.mu.Lock()
 	defer f.mu.Unlock()
 
@@ -52,6 +58,10 @@ func TestAcceptanceRecorder(t *testing.T) {
 			s := newTestServer(t, 1, nil, WithAcceptanceRecorder(recorder))
 
 			rec := s.serve(webhookRequest("lms", tt.body))
+			// Close finishes the bookkeeping that runs after the response.
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
 
 			if rec.Code != tt.wantCode {
 				t.Fatalf("status = %d, want %d (body %s)", rec.Code, tt.wantCode, rec.Body)
@@ -68,4 +78,12 @@ func TestAcceptanceRecorder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ids returns a copy of the event ids of each recorded call.
+func (f *fakeAcceptance) ids() [][]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+
+	return slices.Clone(f.calls)
 }

@@ -22,6 +22,9 @@ const (
 	DefaultShutdownTimeout   = 15 * time.Second
 	DefaultReadinessTimeout  = 2 * time.Second
 	DefaultReadinessInterval = 5 * time.Second
+
+	DefaultBookkeepingQueue   = 1024
+	DefaultBookkeepingWorkers = 4
 )
 
 // maxTopicLength is Kafka's limit on topic names.
@@ -82,8 +85,9 @@ type Config struct {
 	// the server from clients that send them slowly. Default 5s.
 	ReadHeaderTimeout time.Duration
 
-	// ShutdownTimeout bounds the wait for in-flight requests on shutdown.
-	// Default 15s.
+	// ShutdownTimeout bounds the shutdown of Run: the wait for in-flight
+	// requests and then the drain of the bookkeeping queue, together.
+	// Close alone gives the drain this long. Default 15s.
 	ShutdownTimeout time.Duration
 
 	// ReadinessTimeout bounds one broker check of /readyz. Default 2s.
@@ -92,6 +96,18 @@ type Config struct {
 	// ReadinessInterval is how long /readyz reuses the result of the last
 	// broker check. Default 5s.
 	ReadinessInterval time.Duration
+
+	// BookkeepingQueue is the capacity of the queue, in accepted webhooks,
+	// that hands the bookkeeping after a 202 (Deduplicator.Remember and
+	// AcceptanceRecorder.Accepted) to background workers. A request that
+	// finds the queue full does its bookkeeping before it responds.
+	// Default 1024. Zero takes the default, and a negative value is invalid.
+	BookkeepingQueue int
+
+	// BookkeepingWorkers is the number of goroutines that take jobs from
+	// the bookkeeping queue. Default 4. Zero takes the default, and a
+	// negative value is invalid.
+	BookkeepingWorkers int
 }
 
 // withDefaults returns a copy of c with every zero-valued optional field set
@@ -108,6 +124,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.BookkeepingQueue == 0 {
+		c.BookkeepingQueue = DefaultBookkeepingQueue
+	}
+	if c.BookkeepingWorkers == 0 {
+		c.BookkeepingWorkers = DefaultBookkeepingWorkers
 	}
 
 	setDuration(&c.RequestTimeout, DefaultRequestTimeout)
@@ -157,6 +179,12 @@ func (c Config) Validate() error {
 
 	if d.MaxBodyBytes < 0 {
 		errs = append(errs, invalid("MaxBodyBytes is %d: set a positive number of bytes, or 0 for %d", d.MaxBodyBytes, DefaultMaxBodyBytes))
+	}
+	if d.BookkeepingQueue < 0 {
+		errs = append(errs, invalid("BookkeepingQueue is %d: set a positive number of webhooks, or 0 for %d", d.BookkeepingQueue, DefaultBookkeepingQueue))
+	}
+	if d.BookkeepingWorkers < 0 {
+		errs = append(errs, invalid("BookkeepingWorkers is %d: set a positive number of goroutines, or 0 for %d", d.BookkeepingWorkers, DefaultBookkeepingWorkers))
 	}
 	errs = append(errs, validateDurations(d)...)
 

@@ -27,6 +27,8 @@ func TestConfigDefaults(t *testing.T) {
 		{"ShutdownTimeout", got.ShutdownTimeout, 15 * time.Second},
 		{"ReadinessTimeout", got.ReadinessTimeout, 2 * time.Second},
 		{"ReadinessInterval", got.ReadinessInterval, 5 * time.Second},
+		{"BookkeepingQueue", got.BookkeepingQueue, 1024},
+		{"BookkeepingWorkers", got.BookkeepingWorkers, 4},
 	}
 	for _, tc := range cases {
 		if tc.got != tc.want {
@@ -73,6 +75,9 @@ func TestConfigValidate(t *testing.T) {
 		{name: "negative request timeout", edit: func(c *Config) { c.RequestTimeout = -time.Second }, want: "RequestTimeout is -1s"},
 		{name: "negative retry after", edit: func(c *Config) { c.RetryAfter = -time.Second }, want: "RetryAfter is -1s"},
 		{name: "negative readiness interval", edit: func(c *Config) { c.ReadinessInterval = -time.Second }, want: "ReadinessInterval is -1s"},
+		{name: "negative bookkeeping queue", edit: func(c *Config) { c.BookkeepingQueue = -1 }, want: "BookkeepingQueue is -1"},
+		{name: "negative bookkeeping workers", edit: func(c *Config) { c.BookkeepingWorkers = -2 }, want: "BookkeepingWorkers is -2"},
+		{name: "one bookkeeping slot", edit: func(c *Config) { c.BookkeepingQueue, c.BookkeepingWorkers = 1, 1 }, want: ""},
 		{name: "write longer than request", edit: func(c *Config) { c.WriteTimeout = 11 * time.Second }, want: "WriteTimeout 11s exceeds RequestTimeout 10s"},
 	}
 

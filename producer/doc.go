@@ -8,8 +8,18 @@
 // so nothing an authenticated LMS sent is lost. When Kafka cannot take a
 // record in time the response is 503 with Retry-After, and the LMS retries.
 //
+// The optional duplicate check looks up every event id of a delivery in
+// the Deduplicator in one round trip before the Kafka write. The bookkeeping
+// after the write, which remembers the ids for later duplicate checks and
+// records the acceptance in the ledger, runs in the background after the
+// 202. A request does it before responding only when the bookkeeping queue
+// is full. The id is remembered only after Kafka acknowledged its event,
+// and the ledger keeps a worker's outcome that arrives before the
+// acceptance. The bookkeeper type documents why this order is safe.
+//
 // Delivery is at least once. A write that timed out may still reach Kafka
-// after the 503, and two concurrent deliveries of one event can both pass the
-// optional Deduplicator, so consumers must treat a repeated event id as
-// harmless.
+// after the 503. Two concurrent deliveries of one event can both pass the
+// optional Deduplicator, and so can a repeated delivery that reaches
+// another ingest instance before the first delivery's id is remembered.
+// Consumers must treat a repeated event id as harmless.
 package producer

@@ -57,7 +57,8 @@ type webhook struct {
 	// perSource holds the per-source verifiers, parsers and body limits.
 	perSource     map[string]*sourceSettings
 	sourceMetrics *sourceMetrics
-	acceptance    AcceptanceRecorder
+	// bookkeeping remembers ids and records acceptances after the 202.
+	bookkeeping *bookkeeper
 }
 
 // exchange is the state of one webhook request.
@@ -193,7 +194,8 @@ func (h *webhook) keepInvalid(ctx context.Context, ex *exchange, body []byte, ev
 
 // accept writes the events that were not delivered before to the main topic
 // and responds 202 once Kafka acknowledged them, or 200 when every event is a
-// duplicate.
+// duplicate. The bookkeeping of accepted events runs after the response
+// unless its queue is full (see bookkeeper).
 func (h *webhook) accept(ctx context.Context, ex *exchange, events []pipeline.Event) {
 	fresh, firstID := h.dropDuplicates(ctx, ex, events)
 	if len(fresh) == 0 && firstID != "" {
@@ -218,11 +220,10 @@ func (h *webhook) accept(ctx context.Context, ex *exchange, events []pipeline.Ev
 		return
 	}
 
-	h.remember(ctx, ex, ids)
-	h.recordAccepted(ctx, ex, fresh, msgs)
 	for _, e := range fresh {
 		h.metrics.accepted.WithLabelValues(string(e.Type), e.Source).Inc()
 	}
+	h.bookkeeping.submit(ctx, newBookkeepingJob(ex.log, fresh, ids, msgs))
 	ex.log.Debug("webhook accepted", eventIDField(ids))
 	writeJSON(ex.w, contentTypeJSON, http.StatusAccepted, acceptedResponseFor(ids))
 }

@@ -11,6 +11,7 @@ const (
 	keyAddr       = "addr"
 	keyDetail     = "detail"
 	keyEventID    = "event_id"
+	keyJobs       = "jobs"
 	keyReason     = "reason"
 	keyRemoteAddr = "remote_addr"
 	keyRequestID  = "request_id"

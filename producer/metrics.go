@@ -16,6 +16,12 @@ type metrics struct {
 	invalid         *prometheus.CounterVec
 	produceDuration *prometheus.HistogramVec
 	requestDuration *prometheus.HistogramVec
+
+	bookkeepingQueued   prometheus.Gauge
+	bookkeepingCapacity prometheus.Gauge
+	bookkeepingJobs     *prometheus.CounterVec
+	bookkeepingInline   *prometheus.CounterVec
+	bookkeepingBatches  prometheus.Counter
 }
 
 // newMetrics builds the collectors and registers them on reg. A nil reg
@@ -44,12 +50,42 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time to respond to a webhook request, by route.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
+
+		bookkeepingQueued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "arenasync_ingest_bookkeeping_queued_jobs",
+			Help: "Accepted webhooks whose duplicate-check and ledger bookkeeping waits in the background queue.",
+		}),
+		bookkeepingCapacity: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "arenasync_ingest_bookkeeping_queue_capacity_jobs",
+			Help: "Capacity of the bookkeeping queue. A request that finds it full does its bookkeeping before it responds.",
+		}),
+		bookkeepingJobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "arenasync_ingest_bookkeeping_jobs_total",
+			Help: "Bookkeeping jobs of accepted webhooks, background and inline, by result: done, failed (a Redis write failed and was logged), abandoned (still queued when the shutdown timeout ended).",
+		}, []string{"result"}),
+		bookkeepingInline: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "arenasync_ingest_bookkeeping_inline_total",
+			Help: "Bookkeeping jobs run before the response instead of in the background, by reason: queue_full, stopped (the server was shutting down).",
+		}, []string{"reason"}),
+		bookkeepingBatches: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "arenasync_ingest_bookkeeping_batches_total",
+			Help: "Batches that background workers took from the bookkeeping queue, each remembering the ids of all its jobs in one Redis round trip.",
+		}),
+	}
+	for _, result := range []string{jobDone, jobFailed, jobAbandoned} {
+		m.bookkeepingJobs.WithLabelValues(result)
+	}
+	for _, reason := range []string{inlineQueueFull, inlineStopped} {
+		m.bookkeepingInline.WithLabelValues(reason)
 	}
 	if reg == nil {
 		return m, nil
 	}
 
-	collectors := []prometheus.Collector{m.requests, m.accepted, m.invalid, m.produceDuration, m.requestDuration}
+	collectors := []prometheus.Collector{
+		m.requests, m.accepted, m.invalid, m.produceDuration, m.requestDuration,
+		m.bookkeepingQueued, m.bookkeepingCapacity, m.bookkeepingJobs, m.bookkeepingInline, m.bookkeepingBatches,
+	}
 	var errs []error
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {

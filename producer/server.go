@@ -24,15 +24,16 @@ const (
 	idleTimeout = 60 * time.Second
 )
 
-// Server is the webhook ingest: the HTTP endpoints and the Kafka writer
-// behind them.
+// Server is the webhook ingest: the HTTP endpoints, the Kafka writer
+// behind them and the background bookkeeping of accepted webhooks.
 type Server struct {
-	cfg     Config
-	log     *zap.Logger
-	http    *http.Server
-	handler http.Handler
-	writer  *writer
-	metrics *metrics
+	cfg         Config
+	log         *zap.Logger
+	http        *http.Server
+	handler     http.Handler
+	writer      *writer
+	metrics     *metrics
+	bookkeeping *bookkeeper
 
 	closeOnce sync.Once
 	closeErr  error
@@ -41,7 +42,9 @@ type Server struct {
 // New builds a Server from cfg, which it validates. logger may be nil to
 // discard logs. reg receives the ingest metrics and may be nil. /metrics
 // serves reg when it is also a prometheus.Gatherer, unless WithGatherer
-// names another. New does not contact Kafka.
+// names another. New does not contact Kafka. It starts the bookkeeping
+// workers when a Deduplicator or an AcceptanceRecorder is set, so call Run
+// or Close.
 func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -70,7 +73,13 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer, opts ...Opti
 		return nil, err
 	}
 
-	s := &Server{cfg: cfg, log: logger, writer: newWriter(cfg, m.produceDuration), metrics: m}
+	s := &Server{
+		cfg:         cfg,
+		log:         logger,
+		writer:      newWriter(cfg, m.produceDuration),
+		metrics:     m,
+		bookkeeping: newBookkeeper(cfg, logger, m, o.dedupe, o.acceptance),
+	}
 	hook := &webhook{
 		cfg:     cfg,
 		log:     logger,
@@ -83,7 +92,7 @@ func New(cfg Config, logger *zap.Logger, reg prometheus.Registerer, opts ...Opti
 
 		perSource:     o.perSource,
 		sourceMetrics: sm,
-		acceptance:    o.acceptance,
+		bookkeeping:   s.bookkeeping,
 	}
 	ready := &readyHandler{check: newReadiness(cfg, o.now), log: logger}
 	s.handler = s.routes(hook, ready, o.gatherer)
@@ -129,9 +138,10 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Run serves on Config.Addr until ctx is cancelled, then stops accepting
-// requests, waits up to ShutdownTimeout for those in flight and closes the
-// Kafka writer. It returns nil after a shutdown caused by ctx and the error
-// otherwise. A Server runs once.
+// requests, waits for those in flight, finishes the queued bookkeeping and
+// closes the Kafka writer. ShutdownTimeout bounds the wait and the
+// bookkeeping together. Run returns nil after a shutdown caused by ctx and
+// the error otherwise. A Server runs once.
 func (s *Server) Run(ctx context.Context) error {
 	listener, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
@@ -153,16 +163,16 @@ func (s *Server) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 
-	return errors.Join(s.shutdown(served), s.Close())
+	stopCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+
+	return errors.Join(s.shutdown(stopCtx, served), s.close(stopCtx))
 }
 
-// shutdown stops the HTTP server, waiting up to ShutdownTimeout for
-// requests in flight, and closes what remains after the wait.
-func (s *Server) shutdown(served <-chan error) error {
+// shutdown stops the HTTP server, waiting until ctx ends for requests in
+// flight, and closes what remains after the wait.
+func (s *Server) shutdown(ctx context.Context, served <-chan error) error {
 	s.log.Info("ingest shutting down", zap.Duration(keyTimeout, s.cfg.ShutdownTimeout))
-
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-	defer cancel()
 
 	err := s.http.Shutdown(ctx)
 	if err != nil {
@@ -178,11 +188,24 @@ func (s *Server) shutdown(served <-chan error) error {
 	return err
 }
 
-// Close flushes and closes the Kafka writer. Run calls it, so call it yourself
-// only when serving through Handler. Calls after the first return the first
-// result.
+// Close finishes the queued bookkeeping within ShutdownTimeout, then
+// flushes and closes the Kafka writer. Run calls it, so call it yourself
+// only when serving through Handler, after the requests through it ended.
+// A request still in flight does its bookkeeping before it responds.
+// Calls after the first return the first result.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+
+	return s.close(ctx)
+}
+
+// close drains the bookkeeping queue until ctx ends, then closes the Kafka
+// writer, once.
+func (s *Server) close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
+		s.bookkeeping.drain(ctx)
+
 		s.closeErr = s.writer.close()
 		if s.closeErr != nil {
 			s.log.Error("closing the Kafka writer failed", zap.Error(s.closeErr))

@@ -29,14 +29,7 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 
 	cancel()
-	select {
-	case err := <-ran:
-		if err != nil {
-			t.Errorf("Run = %v, want nil", err)
-		}
-	case <-time.After(s.cfg.ShutdownTimeout + 5*time.Second):
-		t.Fatal("Run did not return after its context ended")
-	}
+	checkRunStopped(t, s, ran)
 
 	for _, msg := range []string{"ingest listening", "ingest shutting down", "ingest HTTP server stopped", "ingest Kafka writer closed"} {
 		if n := s.logs.FilterMessage(msg).Len(); n != 1 {
@@ -102,6 +95,21 @@ func TestRunShutdownWaitsForRequests(t *testing.T) {
 				t.Errorf("Run = %v, want an error wrapping %v", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// checkRunStopped fails the test unless Run returns nil within
+// ShutdownTimeout and five seconds after its context ended.
+func checkRunStopped(t *testing.T, s *testServer, ran <-chan error) {
+	t.Helper()
+
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+	case <-time.After(s.cfg.ShutdownTimeout + 5*time.Second):
+		t.Fatal("Run did not return after its context ended")
 	}
 }
 

@@ -26,22 +26,51 @@ func (d *Deliveries) key(eventID string) string {
 	return d.prefix + "delivery:" + eventID
 }
 
-// Seen reports whether eventID was accepted within the TTL. firstID is the
-// id the first delivery was accepted under, which is eventID itself.
-func (d *Deliveries) Seen(ctx context.Context, eventID string) (firstID string, seen bool, err error) {
-	n, err := d.client.Exists(ctx, d.key(eventID)).Result()
-	if err != nil {
-		return "", false, fmt.Errorf("check delivery %s: %w", eventID, err)
+// Seen reports which of eventIDs were accepted within the TTL, in one
+// pipelined round trip of one EXISTS per id. firstIDs has one entry per id
+// of eventIDs: the id the first delivery was accepted under, which is the
+// id itself, or "" for an id not accepted before.
+//
+// A pipeline rather than one multi-key command keeps the ids on keys of
+// their own, which a Redis Cluster spreads over its slots.
+func (d *Deliveries) Seen(ctx context.Context, eventIDs []string) (firstIDs []string, err error) {
+	if len(eventIDs) == 0 {
+		return nil, nil
 	}
 
-	return eventID, n == 1, nil
+	pipe := d.client.Pipeline()
+	checks := make([]*redis.IntCmd, len(eventIDs))
+	for i, id := range eventIDs {
+		checks[i] = pipe.Exists(ctx, d.key(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("check %d deliveries starting with %s: %w", len(eventIDs), eventIDs[0], err)
+	}
+
+	firstIDs = make([]string, len(eventIDs))
+	for i, check := range checks {
+		if check.Val() == 1 {
+			firstIDs[i] = eventIDs[i]
+		}
+	}
+
+	return firstIDs, nil
 }
 
-// Remember records eventID as accepted now.
-func (d *Deliveries) Remember(ctx context.Context, eventID string) error {
+// Remember records every id of eventIDs as accepted now, in one pipelined
+// round trip of one SET with the TTL per id.
+func (d *Deliveries) Remember(ctx context.Context, eventIDs []string) error {
+	if len(eventIDs) == 0 {
+		return nil
+	}
+
 	at := time.Now().UTC().Format(time.RFC3339)
-	if err := d.client.Set(ctx, d.key(eventID), at, d.ttl).Err(); err != nil {
-		return fmt.Errorf("remember delivery %s: %w", eventID, err)
+	pipe := d.client.Pipeline()
+	for _, id := range eventIDs {
+		pipe.Set(ctx, d.key(id), at, d.ttl)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("remember %d deliveries starting with %s: %w", len(eventIDs), eventIDs[0], err)
 	}
 
 	return nil
