@@ -14,18 +14,20 @@ import (
 
 // ingestOptions are the flags of `arenasync ingest`.
 type ingestOptions struct {
-	kafka          kafkaOptions
-	redis          redisOptions
-	log            logOptions
-	dedupeTTL      time.Duration
-	addr           string
-	token          string
-	maxBody        int64
-	requestTimeout time.Duration
-	retryAfter     time.Duration
-	timeZone       string
-	sources        ingestSourceOptions
-	ledger         ingestLedgerOptions
+	kafka              kafkaOptions
+	redis              redisOptions
+	log                logOptions
+	dedupeTTL          time.Duration
+	addr               string
+	token              string
+	maxBody            int64
+	requestTimeout     time.Duration
+	retryAfter         time.Duration
+	timeZone           string
+	bookkeepingQueue   int
+	bookkeepingWorkers int
+	sources            ingestSourceOptions
+	ledger             ingestLedgerOptions
 }
 
 func newIngestCommand() *cobra.Command {
@@ -91,6 +93,8 @@ func newIngestCommand() *cobra.Command {
 	flags.Int64Var(&o.maxBody, "max-body-bytes", producer.DefaultMaxBodyBytes, "largest accepted webhook body in bytes; larger bodies get 413")
 	flags.DurationVar(&o.requestTimeout, "request-timeout", producer.DefaultRequestTimeout, "deadline of one webhook request, the Kafka write included; keep it below the LMS's own timeout")
 	flags.DurationVar(&o.retryAfter, "retry-after", producer.DefaultRetryAfter, "wait sent in Retry-After when Kafka cannot take an event")
+	flags.IntVar(&o.bookkeepingQueue, "bookkeeping-queue", producer.DefaultBookkeepingQueue, "accepted webhooks whose de-duplication and ledger writes wait to run after the 202; when it is full a request writes them before responding")
+	flags.IntVar(&o.bookkeepingWorkers, "bookkeeping-workers", producer.DefaultBookkeepingWorkers, "goroutines that run the de-duplication and ledger writes queued after a 202")
 	flags.StringVar(&o.timeZone, "lms-time-zone", "", "IANA time zone of generic-webhook timestamps without an offset, such as Europe/Berlin (empty: an offset is required)")
 	markSecret(flags, "ingest-token")
 	o.sources.register(flags)
@@ -109,6 +113,9 @@ func (o ingestOptions) config() (producer.Config, error) {
 		MaxBodyBytes:   o.maxBody,
 		RequestTimeout: o.requestTimeout,
 		RetryAfter:     o.retryAfter,
+
+		BookkeepingQueue:   o.bookkeepingQueue,
+		BookkeepingWorkers: o.bookkeepingWorkers,
 	}
 
 	if o.timeZone != "" {
