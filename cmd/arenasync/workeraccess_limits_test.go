@@ -207,7 +207,7 @@ func TestWorkersRenewIdleSession(t *testing.T) {
 	rig.waitAllCompleted(60 * time.Second)
 
 	for range 3 {
-		time.Sleep(idle + 500*time.Millisecond)
+		waitSessionIdle(t, rig.sim, idle)
 		rig.send(10)
 		rig.waitAllCompleted(30 * time.Second)
 	}
@@ -225,4 +225,30 @@ func TestWorkersRenewIdleSession(t *testing.T) {
 	}
 	t.Logf("session mode: %d session logins, %d calls rejected for an ended session, %d events", stats.SessionLogins, stats.RejectedUnauthorized, rig.sentCount())
 	checkNothingRetried(t, rig)
+}
+
+// waitSessionIdle waits until the simulator has seen no request for longer
+// than idle, so it has ended the session. A fixed sleep after the last
+// completion is not enough on a busy machine, where a worker's last call
+// may reach the simulator later.
+func waitSessionIdle(t *testing.T, sim *arenasim.Sim, idle time.Duration) {
+	t.Helper()
+
+	const margin = 300 * time.Millisecond
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var last time.Time
+		for _, entry := range sim.Requests() {
+			if entry.At.After(last) {
+				last = entry.At
+			}
+		}
+
+		wait := time.Until(last.Add(idle + margin))
+		if wait <= 0 {
+			return
+		}
+		time.Sleep(wait)
+	}
+	t.Fatalf("the simulator kept receiving requests for 30s, so the session never went idle for %s", idle)
 }
