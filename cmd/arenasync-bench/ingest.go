@@ -16,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/arenasync/arenasync/ledger"
 	"github.com/arenasync/arenasync/pipeline"
 	"github.com/arenasync/arenasync/producer"
 	"github.com/arenasync/arenasync/store"
@@ -32,18 +33,23 @@ type ingestServer struct {
 }
 
 // startIngest serves the ingest role on a free loopback port, with the
-// Redis de-duplication of `arenasync ingest`.
+// Redis de-duplication and completion ledger of `arenasync ingest`.
 func (b *bench) startIngest(topic string) (*ingestServer, error) {
 	return b.startIngestWith(topic, true)
 }
 
-// startIngestWith serves the ingest role, with or without de-duplication.
-func (b *bench) startIngestWith(topic string, dedupe bool) (*ingestServer, error) {
+// startIngestWith serves the ingest role, with or without its Redis writes
+// (de-duplication and completion ledger).
+func (b *bench) startIngestWith(topic string, withRedis bool) (*ingestServer, error) {
 	cfg := producer.Config{Addr: "127.0.0.1:0", Topic: topic, Brokers: b.cfg.Brokers, IngestToken: ingestToken}
 	reg := prometheus.NewRegistry()
 	var opts []producer.Option
-	if dedupe {
-		opts = append(opts, producer.WithDeduplicator(store.NewDeliveries(b.rdb, b.prefix, dedupeTTL)))
+	if withRedis {
+		recorder, err := ledger.NewRecorder(ledger.Config{}, ledger.NewStore(b.rdb, b.prefix), zap.NewNop(), reg)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, producer.WithDeduplicator(store.NewDeliveries(b.rdb, b.prefix, dedupeTTL)), producer.WithAcceptanceRecorder(recorder))
 	}
 	srv, err := producer.New(cfg, zap.NewNop(), reg, opts...)
 	if err != nil {
@@ -163,10 +169,10 @@ func (b *bench) runIngest(ctx context.Context) error {
 }
 
 // measureIngest posts for IngestDuration from IngestClients connections
-// and checks that every 202 left a record on the topic. dedupe turns the
-// Redis de-duplication of delivery ids on.
-func (b *bench) measureIngest(ctx context.Context, topic string, events batch, dedupe bool) (Figure, error) {
-	srv, err := b.startIngestWith(topic, dedupe)
+// and checks that every 202 left a record on the topic. withRedis turns the
+// Redis de-duplication of delivery ids and the completion ledger on.
+func (b *bench) measureIngest(ctx context.Context, topic string, events batch, withRedis bool) (Figure, error) {
+	srv, err := b.startIngestWith(topic, withRedis)
 	if err != nil {
 		return Figure{}, err
 	}
@@ -191,24 +197,31 @@ func (b *bench) measureIngest(ctx context.Context, topic string, events batch, d
 	elapsed := time.Since(start)
 
 	accepted := int(stats.accepted.Load())
-	name := "ingest (HTTP, Redis de-duplication, acks=all)"
-	if !dedupe {
-		name = "ingest without de-duplication (HTTP, acks=all)"
+	name := "ingest (HTTP, de-duplication and ledger in Redis, acks=all)"
+	if !withRedis {
+		name = "ingest without Redis (HTTP, acks=all)"
 	}
 	f := Figure{Name: name, Events: accepted, Seconds: elapsed.Seconds(), PerSecond: float64(accepted) / elapsed.Seconds()}
 	stats.latency.fill(&f)
-	m.finish(&f, accepted, 0)
 	stages := stageTimes(srv.registry)
 	b.logf("%s: mean stage times: %s", name, stages)
+
+	// Stopping drains the Redis writes queued after the 202s, so the CPU
+	// figure includes them.
 	if err := srv.stop(); err != nil {
 		return f, fmt.Errorf("stop the ingest: %w", err)
 	}
+	m.finish(&f, accepted, 0)
+	bookkeeping := counterTotals(srv.registry, "ingest_bookkeeping_")
 
 	records, err := topicRecords(ctx, b.cfg.Brokers, topic, b.cfg.Partitions)
 	if err != nil {
 		return f, err
 	}
 	f.Note = fmt.Sprintf("%d responses 202, %d other; %d records on the topic; mean %s", accepted, stats.other.Load(), records, stages)
+	if bookkeeping != "" {
+		f.Note += "; " + bookkeeping
+	}
 	if records != int64(accepted) {
 		return f, fmt.Errorf("ingest responded 202 %d times but topic %s contains %d records: an accepted event has no record", accepted, topic, records)
 	}

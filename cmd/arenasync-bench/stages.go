@@ -38,3 +38,42 @@ func stageTimes(reg *prometheus.Registry) string {
 
 	return strings.Join(parts, ", ")
 }
+
+// counterTotals sums each counter family of reg whose name has one of
+// prefixes, label values summed, for a figure's note.
+func counterTotals(reg *prometheus.Registry, prefixes ...string) string {
+	families, err := reg.Gather()
+	if err != nil {
+		return "metrics unavailable: " + err.Error()
+	}
+
+	var parts []string
+	for _, family := range families {
+		name := strings.TrimPrefix(family.GetName(), "arenasync_")
+		if !hasAnyPrefix(name, prefixes) {
+			continue
+		}
+
+		var sum float64
+		for _, metric := range family.GetMetric() {
+			if c := metric.GetCounter(); c != nil {
+				sum += c.GetValue()
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s %.0f", name, sum))
+	}
+	sort.Strings(parts)
+
+	return strings.Join(parts, ", ")
+}
+
+// hasAnyPrefix reports whether name starts with one of prefixes.
+func hasAnyPrefix(name string, prefixes []string) bool {
+	for _, prefix := range prefixes {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+
+	return false
+}

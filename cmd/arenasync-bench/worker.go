@@ -17,6 +17,7 @@ import (
 	"github.com/arenasync/arenasync/arena/access"
 	"github.com/arenasync/arenasync/consumer"
 	"github.com/arenasync/arenasync/handler"
+	"github.com/arenasync/arenasync/ledger"
 	"github.com/arenasync/arenasync/pipeline"
 	"github.com/arenasync/arenasync/ratelimit"
 	"github.com/arenasync/arenasync/store"
@@ -104,11 +105,9 @@ type runningWorker struct {
 }
 
 // startWorker builds the worker as the worker role does (shared token, rate
-// limit and circuit breaker through Redis, enrollment map, holds) and runs
-// it until stop.
-//
-// NOTE: the worker role also writes the completion ledger; the bench
-// worker does not, so each completion costs one Redis round trip less.
+// limit and circuit breaker through Redis, enrollment map, holds,
+// completion ledger and the set of unrecorded completions) and runs it
+// until stop.
 func startWorker(spec workerSpec, logger *zap.Logger) (*runningWorker, error) {
 	reg := spec.registry
 	if reg == nil {
@@ -133,8 +132,19 @@ func startWorker(spec workerSpec, logger *zap.Logger) (*runningWorker, error) {
 	holds := store.NewHolds(rdb, spec.prefix)
 	h := handler.New(handler.Config{}, calls.Client, store.NewEnrollments(rdb, spec.prefix), logger,
 		handler.WithParkedEvents(holds), handler.WithMetrics(reg))
+	recorder, err := ledger.NewRecorder(ledger.Config{}, ledger.NewStore(rdb, spec.prefix), logger, reg)
+	if err != nil {
+		return nil, errors.Join(err, rdb.Close())
+	}
+	observe := func(topic string, env pipeline.Envelope, out pipeline.Outcome) {
+		recorder.Observe(topic, env, out)
+		if spec.observer != nil {
+			spec.observer(topic, env, out)
+		}
+	}
 	worker, err := consumer.NewWorker(spec.consumer, h, logger, reg,
-		consumer.WithObserver(spec.observer), consumer.WithHolds(holds), consumer.WithGate(calls.Gate))
+		consumer.WithObserver(observe), consumer.WithHolds(holds), consumer.WithGate(calls.Gate),
+		consumer.WithUnrecorded(consumer.NewRedisUnrecorded(rdb, spec.prefix)))
 	if err != nil {
 		return nil, errors.Join(err, rdb.Close())
 	}
