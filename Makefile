@@ -43,7 +43,7 @@ BENCHFLAGS ?=
 
 bench:
 	$(GO) build -o bin/arenasync-bench ./cmd/arenasync-bench
-	scripts/testenv/run.sh bin/arenasync-bench -out docs/bench $(BENCHFLAGS)
+	scripts/testenv/run.sh bin/arenasync-bench -out docs/bench -benchmarks BENCHMARKS.md $(BENCHFLAGS)
 
 # Fuzz the webhook parsers of package adapters, one fuzzer after another.
 # `make fuzz` runs each for FUZZTIME (longer by hand: make fuzz FUZZTIME=5m);

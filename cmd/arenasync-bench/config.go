@@ -27,6 +27,11 @@ type Config struct {
 	// Default "docs/bench".
 	OutDir string
 
+	// BenchmarksFile, when set, is a Markdown file whose figures between
+	// the figuresStart and figuresEnd markers the run replaces with
+	// results.md. It needs every scenario. make bench sets BENCHMARKS.md.
+	BenchmarksFile string
+
 	// Scenarios lists the scenarios to run, in order. Default all.
 	Scenarios []string
 

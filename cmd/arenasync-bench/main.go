@@ -98,6 +98,7 @@ func parseFlags(args []string) (Config, error) {
 	flags.StringVar(&brokers, "kafka-brokers", "", "Kafka bootstrap addresses, comma-separated (default $"+envKafkaBrokers+")")
 	flags.StringVar(&cfg.RedisAddr, "redis-addr", "", "Redis host:port (default $"+envRedisAddr+")")
 	flags.StringVar(&cfg.OutDir, "out", def.OutDir, "folder for results.json, results.md and the plots")
+	flags.StringVar(&cfg.BenchmarksFile, "benchmarks", "", "Markdown file whose figures between its figures markers are replaced with this run's (needs every scenario; make bench passes BENCHMARKS.md)")
 	flags.StringVar(&scenarios, "scenarios", joinList(def.Scenarios), "scenarios to run, comma-separated")
 	flags.IntVar(&cfg.Partitions, "partitions", def.Partitions, "partitions of every main topic")
 	flags.DurationVar(&cfg.IngestDuration, "ingest-duration", def.IngestDuration, "how long each ingest measurement posts")
@@ -132,8 +133,11 @@ func parseFlags(args []string) (Config, error) {
 		return cfg, fmt.Errorf("--scale-workers: %w", err)
 	}
 	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
 
-	return cfg, cfg.Validate()
+	return cfg, checkFiguresTarget(cfg)
 }
 
 // parseInts reads a comma-separated list of integers.
@@ -212,7 +216,19 @@ func run(ctx context.Context, cfg Config) error {
 	}
 	b.logf("wrote %s/results.json, results.md and the plots", cfg.OutDir)
 	if len(b.results.Errors) > 0 {
-		return fmt.Errorf("%d scenarios failed: %s", len(b.results.Errors), strings.Join(b.results.Errors, "; "))
+		err := fmt.Errorf("%d scenarios failed: %s", len(b.results.Errors), strings.Join(b.results.Errors, "; "))
+		if cfg.BenchmarksFile != "" {
+			err = fmt.Errorf("%w; %s keeps its earlier figures", err, cfg.BenchmarksFile)
+		}
+
+		return err
+	}
+
+	if cfg.BenchmarksFile != "" {
+		if err := writeFigures(cfg.BenchmarksFile, b.results.markdown()); err != nil {
+			return err
+		}
+		b.logf("replaced the figures in %s", cfg.BenchmarksFile)
 	}
 
 	return nil
