@@ -55,12 +55,16 @@ func counterTotals(reg *prometheus.Registry, prefixes ...string) string {
 		}
 
 		var sum float64
+		counter := false
 		for _, metric := range family.GetMetric() {
 			if c := metric.GetCounter(); c != nil {
 				sum += c.GetValue()
+				counter = true
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s %.0f", name, sum))
+		if counter {
+			parts = append(parts, fmt.Sprintf("%s %.0f", name, sum))
+		}
 	}
 	sort.Strings(parts)
 
