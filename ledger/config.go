@@ -10,9 +10,10 @@ const DefaultWriteTimeout = 2 * time.Second
 
 // Config tunes a Recorder.
 type Config struct {
-	// WriteTimeout bounds one ledger write, which runs inside the
-	// consumer's observer call and so delays the worker handler while Redis
-	// is slow. Default 2s. Zero means the default.
+	// WriteTimeout bounds one ledger write: one Observe call, which runs
+	// inside the consumer's observer call and so delays the worker handler
+	// while Redis is slow, or one Accepted call with all its completions.
+	// Default 2s. Zero means the default.
 	WriteTimeout time.Duration
 	// WarnInterval is the shortest time between two warnings about failed
 	// writes; the failures in between are only counted. Default 10s. Zero

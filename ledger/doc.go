@@ -12,7 +12,9 @@
 // done, waits for approval, waits in a retry tier (retrying) or went to
 // the dead-letter topic (dead_lettered). Ingest may write it through
 // Recorder.Accepted once Kafka acknowledged an event (accepted), so a
-// completion that never reached a worker is in the ledger too.
+// completion that never reached a worker is in the ledger too. Accepted
+// takes the events of many webhooks at once and writes them with
+// Store.PutAll in one Redis pipeline.
 //
 // An entry holds the latest completion of its enrollment. A later
 // completion replaces an earlier one, except that an earlier completion

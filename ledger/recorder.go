@@ -81,31 +81,42 @@ func (r *Recorder) Observe(_ string, env pipeline.Envelope, out pipeline.Outcome
 	})
 }
 
-// Accepted records completions that ingest wrote to Kafka and Kafka
-// acknowledged, with outcome accepted. Enrollments are skipped. It returns
-// the first failed write after trying every event, and counts each.
-func (r *Recorder) Accepted(ctx context.Context, events []pipeline.Event, acceptedAt time.Time) error {
-	var errs []error
-	for _, e := range events {
-		if e.Type != pipeline.CourseCompleted {
+// Accepted records the completions among accepted with outcome accepted,
+// each at its envelope's Meta.AcceptedAt. Ingest calls it once Kafka has
+// acknowledged the events. Enrollments are skipped. It writes every
+// completion with one Store.PutAll, bounded by Config.WriteTimeout, counts
+// each completion that was not recorded because of an error, and returns
+// those errors joined.
+func (r *Recorder) Accepted(ctx context.Context, accepted []pipeline.Envelope) error {
+	entries := make([]Entry, 0, len(accepted))
+	for _, env := range accepted {
+		if env.Event.Type != pipeline.CourseCompleted {
 			continue
 		}
 
-		entry := entryFromEvent(e)
+		entry := entryFromEvent(env.Event)
 		entry.Outcome = OutcomeAccepted
-		entry.AcceptedAt = acceptedAt
-		entry.LastAttemptAt = acceptedAt
-
-		writeCtx, cancel := context.WithTimeout(ctx, r.cfg.WriteTimeout)
-		_, err := r.store.Put(writeCtx, entry)
-		cancel()
-		if err != nil {
-			r.errors.Inc()
-			errs = append(errs, err)
-		}
+		entry.AcceptedAt = env.Meta.AcceptedAt
+		entry.LastAttemptAt = env.Meta.AcceptedAt
+		entries = append(entries, entry)
+	}
+	if len(entries) == 0 {
+		return nil
 	}
 
-	return errors.Join(errs...)
+	writeCtx, cancel := context.WithTimeout(ctx, r.cfg.WriteTimeout)
+	defer cancel()
+
+	_, errs := r.store.putEach(writeCtx, entries)
+	var failed []error
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	r.errors.Add(float64(len(failed)))
+
+	return errors.Join(failed...)
 }
 
 // write runs one ledger write with the timeout and reports a failure.

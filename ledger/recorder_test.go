@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,22 +120,94 @@ func TestRecorderRetake(t *testing.T) {
 	}
 }
 
+// acceptedEnvelope returns the completion of employee with event id
+// "evt-" and the employee id, accepted at acceptedAt.
+func acceptedEnvelope(employee string, acceptedAt time.Time) pipeline.Envelope {
+	env := completionEnvelope("evt-" + employee)
+	env.Event.EmployeeID = employee
+	env.Meta.AcceptedAt = acceptedAt
+
+	return env
+}
+
 func TestRecorderAccepted(t *testing.T) {
-	s, _, _ := newTestStore(t)
-	r := newTestRecorder(t, s, prometheus.NewRegistry())
-	enrolled := completionEnvelope("evt-enrol").Event
-	enrolled.EmployeeID, enrolled.Type = "EMP00002", pipeline.CourseEnrolled
+	enrolled := acceptedEnvelope("EMP00009", t0)
+	enrolled.Event.Type = pipeline.CourseEnrolled
 
-	if err := r.Accepted(testContext(t), []pipeline.Event{completionEnvelope("evt-1").Event, enrolled}, t0); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		accepted  []pipeline.Envelope
+		wantTimes map[string]time.Time
+		wantTrips [][]string
+		wantErr   string
+		wantCount float64
+	}{
+		{
+			name: "completions accepted at different times",
+			accepted: []pipeline.Envelope{
+				acceptedEnvelope("EMP00001", t0), enrolled,
+				acceptedEnvelope("EMP00002", t0.Add(time.Minute)), acceptedEnvelope("EMP00003", t0.Add(time.Hour)),
+			},
+			wantTimes: map[string]time.Time{"EMP00001": t0, "EMP00002": t0.Add(time.Minute), "EMP00003": t0.Add(time.Hour)},
+			wantTrips: [][]string{repeated("evalsha", 3)},
+		},
+		{
+			name:      "only enrollments",
+			accepted:  []pipeline.Envelope{enrolled},
+			wantTimes: map[string]time.Time{},
+		},
+		{
+			name:      "completion without accepted time",
+			accepted:  []pipeline.Envelope{acceptedEnvelope("EMP00001", time.Time{}), acceptedEnvelope("EMP00002", t0)},
+			wantTimes: map[string]time.Time{"EMP00002": t0},
+			wantTrips: [][]string{{"evalsha"}},
+			wantErr:   "ledger entry EMP00001|LMS-SAFETY-101: last attempt time is zero",
+			wantCount: 1,
+		},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, client, _ := newTestStore(t)
+			r := newTestRecorder(t, s, prometheus.NewRegistry())
+			log := logCommands(t, client)
 
-	got, ok, err := s.Get(testContext(t), "EMP00001", "LMS-SAFETY-101")
-	if err != nil || !ok || got.Outcome != OutcomeAccepted || !got.LastAttemptAt.Equal(t0) {
-		t.Errorf("completion entry = %+v, ok %v, %v; want accepted at %s", got, ok, err, t0)
-	}
-	if _, ok, _ := s.Get(testContext(t), "EMP00002", "LMS-SAFETY-101"); ok {
-		t.Error("the enrollment event has an entry, want none")
+			err := r.Accepted(testContext(t), tt.accepted)
+			trips := log.take()
+
+			if tt.wantErr == "" && err != nil {
+				t.Errorf("Accepted = %v, want nil", err)
+			}
+			if tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+				t.Errorf("Accepted = %v, want %q", err, tt.wantErr)
+			}
+			if !slices.EqualFunc(trips, tt.wantTrips, slices.Equal) {
+				t.Errorf("round trips = %v, want %v", trips, tt.wantTrips)
+			}
+			if got := testutil.ToFloat64(r.errors); got != tt.wantCount {
+				t.Errorf("arenasync_ledger_write_errors_total = %v, want %v", got, tt.wantCount)
+			}
+			for _, env := range tt.accepted {
+				got, ok, err := s.Get(testContext(t), env.Event.EmployeeID, env.Event.CourseID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, wantOK := tt.wantTimes[env.Event.EmployeeID]
+				if ok != wantOK {
+					t.Errorf("entry of %s stored = %v, want %v", env.Event.EmployeeID, ok, wantOK)
+
+					continue
+				}
+				if !ok {
+					continue
+				}
+				if got.EventID != env.Event.ID || got.Outcome != OutcomeAccepted {
+					t.Errorf("entry of %s = event %s %s, want %s accepted", env.Event.EmployeeID, got.EventID, got.Outcome, env.Event.ID)
+				}
+				if !got.AcceptedAt.Equal(want) || !got.LastAttemptAt.Equal(want) {
+					t.Errorf("entry of %s accepted %s, last attempt %s; want both %s", env.Event.EmployeeID, got.AcceptedAt, got.LastAttemptAt, want)
+				}
+			}
+		})
 	}
 }
 
@@ -144,15 +217,18 @@ func TestRecorderCountsFailedWrites(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	reg := prometheus.NewRegistry()
 	r := newTestRecorder(t, NewStore(client, "arenasync-test:"), reg)
+	enrolled := acceptedEnvelope("EMP00009", t0)
+	enrolled.Event.Type = pipeline.CourseEnrolled
 
 	r.Observe("lms.training.events", completionEnvelope("evt-1"), pipeline.Outcome{Kind: pipeline.Done})
-	err := r.Accepted(context.Background(), []pipeline.Event{completionEnvelope("evt-2").Event}, t0)
+	err := r.Accepted(context.Background(), []pipeline.Envelope{acceptedEnvelope("EMP00002", t0), enrolled, acceptedEnvelope("EMP00003", t0)})
 
 	if err == nil {
 		t.Error("Accepted with Redis unreachable returned nil, want an error")
 	}
-	if got := testutil.ToFloat64(r.errors); got != 2 {
-		t.Errorf("arenasync_ledger_write_errors_total = %v, want 2", got)
+	// One for Observe and one for each of the two completions.
+	if got := testutil.ToFloat64(r.errors); got != 3 {
+		t.Errorf("arenasync_ledger_write_errors_total = %v, want 3", got)
 	}
 }
 

@@ -1,9 +1,11 @@
 package ledger
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -113,30 +115,47 @@ func TestStorePutKeepsNewerEntry(t *testing.T) {
 			wantWritten: true, wantEvent: "evt-2", wantOutcome: OutcomeRetrying,
 		},
 	}
+	// Each case runs with two Puts and with one PutAll of both entries.
+	writers := []struct {
+		name  string
+		write func(ctx context.Context, s *Store, stored, incoming Entry) ([]bool, error)
+	}{
+		{name: "Put", write: func(ctx context.Context, s *Store, stored, incoming Entry) ([]bool, error) {
+			first, err := s.Put(ctx, stored)
+			if err != nil {
+				return nil, err
+			}
+			second, err := s.Put(ctx, incoming)
+
+			return []bool{first, second}, err
+		}},
+		{name: "PutAll", write: func(ctx context.Context, s *Store, stored, incoming Entry) ([]bool, error) {
+			return s.PutAll(ctx, []Entry{stored, incoming})
+		}},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, _, _ := newTestStore(t)
-			ctx := testContext(t)
-			if _, err := s.Put(ctx, tt.stored); err != nil {
-				t.Fatal(err)
-			}
+		for _, w := range writers {
+			t.Run(tt.name+"/"+w.name, func(t *testing.T) {
+				s, _, _ := newTestStore(t)
+				ctx := testContext(t)
 
-			written, err := s.Put(ctx, tt.incoming)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if written != tt.wantWritten {
-				t.Errorf("Put written = %v, want %v", written, tt.wantWritten)
-			}
+				written, err := w.write(ctx, s, tt.stored, tt.incoming)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := []bool{true, tt.wantWritten}; !slices.Equal(written, want) {
+					t.Errorf("%s written = %v, want %v", w.name, written, want)
+				}
 
-			got, _, err := s.Get(ctx, "EMP00001", "LMS-SAFETY-101")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.EventID != tt.wantEvent || got.Outcome != tt.wantOutcome {
-				t.Errorf("stored event %s %s, want %s %s", got.EventID, got.Outcome, tt.wantEvent, tt.wantOutcome)
-			}
-		})
+				got, _, err := s.Get(ctx, "EMP00001", "LMS-SAFETY-101")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.EventID != tt.wantEvent || got.Outcome != tt.wantOutcome {
+					t.Errorf("stored event %s %s, want %s %s", got.EventID, got.Outcome, tt.wantEvent, tt.wantOutcome)
+				}
+			})
+		}
 	}
 }
 

@@ -17,11 +17,12 @@ import (
 type fakeAcceptance struct {
 	mu    sync.Mutex
 	calls [][]string
-	at    []time.Time
-	err   error
+	// at holds the accepted time of every event of every call.
+	at  [][]time.Time
+	err error
 }
 
-func (f *fakeAcceptance) Accepted(ctx context.Context, events []pipeline.Event, acceptedAt time.Time) error {
+func (f *fakeAcceptance) Accepted(ctx context.Context, accepted []pipeline.Envelope) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -30,11 +31,13 @@ func (f *fakeAcceptance) Accepted(ctx context.Context, events []pipeline.Event, 
 	defer f.mu.Unlock()
 
 	var ids []string
-	for _, e := range events {
-		ids = append(ids, e.ID)
+	var at []time.Time
+	for _, env := range accepted {
+		ids = append(ids, env.Event.ID)
+		at = append(at, env.Meta.AcceptedAt)
 	}
 	f.calls = append(f.calls, ids)
-	f.at = append(f.at, acceptedAt)
+	f.at = append(f.at, at)
 
 	return f.err
 }
@@ -69,8 +72,8 @@ func TestAcceptanceRecorder(t *testing.T) {
 			if len(recorder.calls) != tt.wantCalls {
 				t.Fatalf("recorder calls = %v, want %d", recorder.calls, tt.wantCalls)
 			}
-			if tt.wantCalls > 0 && (recorder.calls[0][0] != "d2c1a7e0-0001" || !recorder.at[0].Equal(testNow)) {
-				t.Errorf("recorder got %v at %s, want [d2c1a7e0-0001] at %s", recorder.calls[0], recorder.at[0], testNow)
+			if tt.wantCalls > 0 && (!slices.Equal(recorder.calls[0], []string{"d2c1a7e0-0001"}) || !slices.EqualFunc(recorder.at[0], []time.Time{testNow}, time.Time.Equal)) {
+				t.Errorf("recorder got %v at %v, want [d2c1a7e0-0001] at %s", recorder.calls[0], recorder.at[0], testNow)
 			}
 			warned := s.logs.FilterMessageSnippet("recording the accepted events in the ledger failed").Len() == 1
 			if warned != tt.wantWarn {
@@ -86,4 +89,12 @@ func (f *fakeAcceptance) ids() [][]string {
 	defer f.mu.Unlock()
 
 	return slices.Clone(f.calls)
+}
+
+// times returns a copy of the accepted times of each recorded call.
+func (f *fakeAcceptance) times() [][]time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+
+	return slices.Clone(f.at)
 }

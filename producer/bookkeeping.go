@@ -13,8 +13,8 @@ import (
 )
 
 // maxBookkeepingBatch bounds the jobs that one worker takes together, so
-// one pipelined Remember stays a small request and one Redis failure
-// touches few jobs.
+// the pipelines of one Remember and one Accepted stay small requests and
+// one Redis failure touches few jobs.
 const maxBookkeepingBatch = 64
 
 // Reasons of arenasync_ingest_bookkeeping_inline_total.
@@ -32,31 +32,38 @@ const (
 
 // bookkeepingJob is the bookkeeping of one accepted webhook.
 type bookkeepingJob struct {
-	// log is the request's logger, so warnings carry its request id.
-	log        *zap.Logger
-	events     []pipeline.Event
-	ids        []string
-	acceptedAt time.Time
+	// log is the request's logger, so the warnings of a job run inline
+	// carry its request id. A batch logs with the server's logger.
+	log *zap.Logger
+	// accepted holds the events with the delivery state of their records,
+	// whose Meta.AcceptedAt is the time ingest accepted them.
+	accepted []pipeline.Envelope
+	ids      []string
 }
 
 // newBookkeepingJob builds the job of events, whose records msgs Kafka
-// acknowledged.
+// acknowledged; msgs[i] is the record of events[i].
 func newBookkeepingJob(log *zap.Logger, events []pipeline.Event, ids []string, msgs []kafka.Message) bookkeepingJob {
-	job := bookkeepingJob{log: log, events: events, ids: ids}
-	if len(msgs) > 0 {
-		job.acceptedAt = pipeline.DecodeMeta(msgs[0].Headers).AcceptedAt
+	accepted := make([]pipeline.Envelope, len(events))
+	for i, e := range events {
+		accepted[i].Event = e
+		if i < len(msgs) {
+			accepted[i].Meta = pipeline.DecodeMeta(msgs[i].Headers)
+		}
 	}
 
-	return job
+	return bookkeepingJob{log: log, accepted: accepted, ids: ids}
 }
 
 // bookkeeper runs the bookkeeping of accepted webhooks after their 202:
 // Deduplicator.Remember and AcceptanceRecorder.Accepted, both Redis writes.
 // A bounded queue feeds a few worker goroutines. A worker that finds
-// several jobs queued remembers all their ids in one Remember call, and
-// records each job in the ledger on its own. A request that finds the
-// queue full, or the bookkeeper stopped, does its bookkeeping before it
-// responds, so nothing is dropped.
+// several jobs queued remembers all their ids in one Remember call and
+// records all their events in one Accepted call. With store.Deliveries and
+// ledger.Recorder each call is one Redis round trip, however many jobs the
+// batch holds. When either call fails, every job of the batch counts as
+// failed. A request that finds the queue full, or the bookkeeper stopped,
+// does its bookkeeping before it responds, so nothing is dropped.
 //
 // Running after the response is safe for three reasons:
 //   - A job is queued only after Kafka acknowledged its events, so an id
@@ -69,7 +76,7 @@ func newBookkeepingJob(log *zap.Logger, events []pipeline.Event, ids []string, m
 //     seen (see pendingIDs), so only other ingest instances see the wider
 //     window.
 //   - The ledger keeps a later outcome of the same event when an
-//     acceptance arrives after it (ledger.Store.Put), so a worker that
+//     acceptance arrives after it (ledger.Store.PutAll), so a worker that
 //     finished the event first is not overwritten.
 //
 // A job that is lost, because the process crashed or the drain on
@@ -182,9 +189,9 @@ func (b *bookkeeper) enqueue(job bookkeepingJob) string {
 // runInline does the bookkeeping of job before the response.
 func (b *bookkeeper) runInline(ctx context.Context, job bookkeepingJob) {
 	remembered := b.remember(ctx, job.log, job.ids)
-	recorded := b.recordAccepted(ctx, job)
+	recorded := b.recordAccepted(ctx, job.log, job.accepted)
 
-	b.countResult(remembered && recorded)
+	b.countResults(1, remembered && recorded)
 }
 
 // work takes jobs until the queue is closed and drained.
@@ -224,13 +231,15 @@ func (b *bookkeeper) collect(first bookkeepingJob) []bookkeepingJob {
 }
 
 // runBatch remembers the ids of every job in one Remember call, then
-// records each job in the ledger.
+// records the events of every job in one Accepted call.
 func (b *bookkeeper) runBatch(batch []bookkeepingJob) {
 	b.metrics.bookkeepingBatches.Inc()
 
 	var ids []string
+	var accepted []pipeline.Envelope
 	for _, job := range batch {
 		ids = append(ids, job.ids...)
+		accepted = append(accepted, job.accepted...)
 	}
 
 	remembered := b.withTimeout(func(ctx context.Context) bool { return b.remember(ctx, b.log, ids) })
@@ -238,10 +247,8 @@ func (b *bookkeeper) runBatch(batch []bookkeepingJob) {
 		b.pending.remove(ids)
 	}
 
-	for _, job := range batch {
-		recorded := b.withTimeout(func(ctx context.Context) bool { return b.recordAccepted(ctx, job) })
-		b.countResult(remembered && recorded)
-	}
+	recorded := b.withTimeout(func(ctx context.Context) bool { return b.recordAccepted(ctx, b.log, accepted) })
+	b.countResults(len(batch), remembered && recorded)
 }
 
 // withTimeout runs step with a context that ends after the bookkeeping
@@ -253,13 +260,13 @@ func (b *bookkeeper) withTimeout(step func(ctx context.Context) bool) bool {
 	return step(ctx)
 }
 
-// countResult counts one finished job.
-func (b *bookkeeper) countResult(ok bool) {
+// countResults counts a number of finished jobs that share one result.
+func (b *bookkeeper) countResults(jobs int, ok bool) {
 	result := jobDone
 	if !ok {
 		result = jobFailed
 	}
-	b.metrics.bookkeepingJobs.WithLabelValues(result).Inc()
+	b.metrics.bookkeepingJobs.WithLabelValues(result).Add(float64(jobs))
 }
 
 // abandon counts the jobs of batch as not done.

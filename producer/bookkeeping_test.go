@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/arenasync/arenasync/internal/testenv"
+	"github.com/arenasync/arenasync/ledger"
 	"github.com/arenasync/arenasync/store"
 )
 
@@ -70,19 +71,44 @@ func oneWorker(queue int) func(*Config) {
 	}
 }
 
+// settableClock is a test clock that returns the time last set.
+type settableClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *settableClock) set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+}
+
+func (c *settableClock) read() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	return c.now
+}
+
 // TestBookkeepingAfterResponse checks that the 202 does not wait for the
-// bookkeeping, that jobs queued behind a busy worker are remembered in one
-// call, and that Close runs every queued job.
+// bookkeeping, that the ids and events of jobs queued behind a busy worker
+// go to one Remember and one Accepted call, each event with its own
+// accepted time, and that Close runs every queued job.
 func TestBookkeepingAfterResponse(t *testing.T) {
 	dedupe := newGatedDeduplicator()
 	recorder := &fakeAcceptance{}
-	s := newTestServer(t, 1, oneWorker(16), WithDeduplicator(dedupe), WithAcceptanceRecorder(recorder))
+	clock := &settableClock{}
+	s := newTestServer(t, 1, oneWorker(16), WithDeduplicator(dedupe), WithAcceptanceRecorder(recorder), WithClock(clock.read))
 	ids := []string{"evt-a", "evt-b", "evt-c", "evt-d"}
+	// Each request is accepted one minute after the one before.
+	acceptedAt := func(i int) time.Time { return testNow.Add(time.Duration(i) * time.Minute) }
 
+	clock.set(acceptedAt(0))
 	first := serveWithin(t, s, webhookRequest("lms", completedBodyWithID(ids[0])))
 	<-dedupe.entered
 	var codes []int
-	for _, id := range ids[1:] {
+	for i, id := range ids[1:] {
+		clock.set(acceptedAt(i + 1))
 		codes = append(codes, serveWithin(t, s, webhookRequest("lms", completedBodyWithID(id))).Code)
 	}
 	whileBlocked := countBookkeeping(s)
@@ -108,8 +134,13 @@ func TestBookkeepingAfterResponse(t *testing.T) {
 	if want := [][]string{{"evt-a"}, {"evt-b", "evt-c", "evt-d"}}; !slices.EqualFunc(remembered, want, slices.Equal) {
 		t.Errorf("Remember calls = %v, want %v", remembered, want)
 	}
-	if want := [][]string{{"evt-a"}, {"evt-b"}, {"evt-c"}, {"evt-d"}}; !slices.EqualFunc(recorder.ids(), want, slices.Equal) {
+	if want := [][]string{{"evt-a"}, {"evt-b", "evt-c", "evt-d"}}; !slices.EqualFunc(recorder.ids(), want, slices.Equal) {
 		t.Errorf("ledger calls = %v, want %v", recorder.ids(), want)
+	}
+	wantTimes := [][]time.Time{{acceptedAt(0)}, {acceptedAt(1), acceptedAt(2), acceptedAt(3)}}
+	sameTimes := func(a, b []time.Time) bool { return slices.EqualFunc(a, b, time.Time.Equal) }
+	if got := recorder.times(); !slices.EqualFunc(got, wantTimes, sameTimes) {
+		t.Errorf("ledger accepted times = %v, want %v", got, wantTimes)
 	}
 	if got, want := countBookkeeping(s), (bookkeepingCounts{done: 4, batches: 2}); got != want {
 		t.Errorf("metrics after Close = %+v, want %+v", got, want)
@@ -156,8 +187,44 @@ func TestBookkeepingQueueFull(t *testing.T) {
 	if want := [][]string{{"evt-a"}, {"evt-c"}, {"evt-b"}}; !slices.EqualFunc(remembered, want, slices.Equal) {
 		t.Errorf("Remember calls after Close = %v, want %v", remembered, want)
 	}
+	if want := [][]string{{"evt-c"}, {"evt-a"}, {"evt-b"}}; !slices.EqualFunc(recorder.ids(), want, slices.Equal) {
+		t.Errorf("ledger calls after Close = %v, want %v", recorder.ids(), want)
+	}
 	if got, want := countBookkeeping(s), (bookkeepingCounts{done: 3, inlineFull: 1, batches: 2}); got != want {
 		t.Errorf("metrics after Close = %+v, want %+v", got, want)
+	}
+}
+
+// TestBookkeepingBatchLedgerFailure checks that a failed Accepted call of a
+// batch counts every job of the batch as failed and logs one warning with
+// all their event ids.
+func TestBookkeepingBatchLedgerFailure(t *testing.T) {
+	dedupe := newGatedDeduplicator()
+	recorder := &fakeAcceptance{err: errors.New("redis: connection refused")}
+	s := newTestServer(t, 1, oneWorker(16), WithDeduplicator(dedupe), WithAcceptanceRecorder(recorder))
+
+	serveWithin(t, s, webhookRequest("lms", completedBodyWithID("evt-a")))
+	<-dedupe.entered
+	for _, id := range []string{"evt-b", "evt-c", "evt-d"} {
+		serveWithin(t, s, webhookRequest("lms", completedBodyWithID(id)))
+	}
+	close(dedupe.gate)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	if want := [][]string{{"evt-a"}, {"evt-b", "evt-c", "evt-d"}}; !slices.EqualFunc(recorder.ids(), want, slices.Equal) {
+		t.Errorf("ledger calls = %v, want %v", recorder.ids(), want)
+	}
+	if got, want := countBookkeeping(s), (bookkeepingCounts{failed: 4, batches: 2}); got != want {
+		t.Errorf("metrics = %+v, want %+v", got, want)
+	}
+	var logged []any
+	for _, entry := range s.logs.FilterMessageSnippet("recording the accepted events in the ledger failed").All() {
+		logged = append(logged, entry.ContextMap()[keyEventID])
+	}
+	if want := []any{"evt-a", "evt-b,evt-c,evt-d"}; !slices.Equal(logged, want) {
+		t.Errorf("warnings logged event_id %v, want %v", logged, want)
 	}
 }
 
@@ -357,36 +424,51 @@ func (g *gatedRedis) Remember(ctx context.Context, eventIDs []string) error {
 	return g.Deliveries.Remember(ctx, eventIDs)
 }
 
-// pipelineSizes records the number of commands of every pipeline a Redis
+// pipelineCommands records the command names of every pipeline a Redis
 // client sends.
-type pipelineSizes struct {
-	mu    sync.Mutex
-	sizes []int
+type pipelineCommands struct {
+	mu        sync.Mutex
+	pipelines [][]string
 }
 
-func (p *pipelineSizes) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (p *pipelineCommands) DialHook(next redis.DialHook) redis.DialHook { return next }
 
-func (p *pipelineSizes) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (p *pipelineCommands) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
 
-func (p *pipelineSizes) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (p *pipelineCommands) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		names := make([]string, len(cmds))
+		for i, cmd := range cmds {
+			names[i] = cmd.Name()
+		}
 		p.mu.Lock()
-		p.sizes = append(p.sizes, len(cmds))
+		p.pipelines = append(p.pipelines, names)
 		p.mu.Unlock()
 
 		return next(ctx, cmds)
 	}
 }
 
-// TestBookkeepingRedisBatch checks against Redis that the ids of jobs
-// queued together are remembered in one pipeline, and that each is then
-// seen.
+// repeatName returns n copies of name.
+func repeatName(name string, n int) []string {
+	return slices.Repeat([]string{name}, n)
+}
+
+// TestBookkeepingRedisBatch checks against Redis that jobs queued together
+// cost two pipelines, one that remembers their ids and one that writes
+// their ledger entries, and that each id is then seen.
 func TestBookkeepingRedisBatch(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr(t)})
 	t.Cleanup(func() { _ = client.Close() })
-	deliveries := store.NewDeliveries(client, testenv.RedisPrefix(t), time.Hour)
+	prefix := testenv.RedisPrefix(t)
+	deliveries := store.NewDeliveries(client, prefix, time.Hour)
 	dedupe := &gatedRedis{Deliveries: deliveries, gate: make(chan struct{}), entered: make(chan struct{})}
-	s := newTestServer(t, 1, oneWorker(16), WithDeduplicator(dedupe))
+	entries := ledger.NewStore(client, prefix)
+	recorder, err := ledger.NewRecorder(ledger.Config{}, entries, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, 1, oneWorker(16), WithDeduplicator(dedupe), WithAcceptanceRecorder(recorder))
 	ids := []string{"evt-a", "evt-b", "evt-c", "evt-d", "evt-e"}
 
 	serveWithin(t, s, webhookRequest("lms", completedBodyWithID(ids[0])))
@@ -394,15 +476,26 @@ func TestBookkeepingRedisBatch(t *testing.T) {
 	for _, id := range ids[1:] {
 		serveWithin(t, s, webhookRequest("lms", completedBodyWithID(id)))
 	}
-	sizes := &pipelineSizes{}
-	client.AddHook(sizes)
+	commands := &pipelineCommands{}
+	client.AddHook(commands)
 	close(dedupe.gate)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 
-	if want := []int{1, 4}; !slices.Equal(sizes.sizes, want) {
-		t.Errorf("pipeline sizes = %v, want %v: evt-a alone, then the four queued jobs in one pipeline", sizes.sizes, want)
+	// A ledger test flushes the script cache of the shared Redis server,
+	// and a fresh server starts with an empty one. A ledger write that
+	// meets an empty cache takes one more pipeline, which starts with
+	// SCRIPT LOAD and is left out here.
+	var pipelines [][]string
+	for _, names := range commands.pipelines {
+		if names[0] != "script" {
+			pipelines = append(pipelines, names)
+		}
+	}
+	want := [][]string{{"set"}, {"evalsha"}, repeatName("set", 4), repeatName("evalsha", 4)}
+	if !slices.EqualFunc(pipelines, want, slices.Equal) {
+		t.Errorf("pipelines = %v, want %v: evt-a alone, then the four queued jobs", pipelines, want)
 	}
 	seen, err := deliveries.Seen(t.Context(), ids)
 	if err != nil {
@@ -413,5 +506,14 @@ func TestBookkeepingRedisBatch(t *testing.T) {
 	}
 	if got, want := countBookkeeping(s), (bookkeepingCounts{done: 5, batches: 2}); got != want {
 		t.Errorf("metrics = %+v, want %+v", got, want)
+	}
+	// Every event is a completion of one enrollment, accepted at testNow,
+	// so the last one written holds the entry.
+	got, ok, err := entries.Get(t.Context(), "EMP12345", "LMS-SAFETY-101")
+	if err != nil || !ok {
+		t.Fatalf("ledger entry: ok %v, %v; want one", ok, err)
+	}
+	if got.EventID != "evt-e" || got.Outcome != ledger.OutcomeAccepted || !got.AcceptedAt.Equal(testNow) {
+		t.Errorf("ledger entry = event %s %s accepted %s, want evt-e accepted %s", got.EventID, got.Outcome, got.AcceptedAt, testNow)
 	}
 }
