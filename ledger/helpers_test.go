@@ -2,9 +2,6 @@ package ledger
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,82 +46,15 @@ func entry(employee, eventID string, outcome Outcome) Entry {
 	}
 }
 
-// commandLog records the command names of every round trip a client makes
-// after it is added as a hook: one list per single command and one per
-// pipeline.
-type commandLog struct {
-	mu    sync.Mutex
-	trips [][]string
-}
-
-func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		l.add([]redis.Cmder{cmd})
-
-		return next(ctx, cmd)
-	}
-}
-
-func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		l.add(cmds)
-
-		return next(ctx, cmds)
-	}
-}
-
-func (l *commandLog) add(cmds []redis.Cmder) {
-	names := make([]string, 0, len(cmds))
-	for _, cmd := range cmds {
-		names = append(names, commandName(cmd))
-	}
-	// A connection that the pool opens sends HELLO and CLIENT first,
-	// whatever command it was opened for.
-	if names[0] == "hello" || names[0] == "client" {
-		return
-	}
-
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.trips = append(l.trips, names)
-}
-
-// commandName returns the lower-case name of cmd, with the subcommand of
-// SCRIPT, such as "evalsha" or "script load".
-func commandName(cmd redis.Cmder) string {
-	name := cmd.Name()
-	if args := cmd.Args(); name == "script" && len(args) > 1 {
-		name += " " + strings.ToLower(fmt.Sprint(args[1]))
-	}
-
-	return name
-}
-
-// take returns the recorded round trips and clears the log.
-func (l *commandLog) take() [][]string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-
-	trips := l.trips
-	l.trips = nil
-
-	return trips
-}
-
 // logCommands loads the write script, so no EVALSHA meets an empty
 // script cache, and then records the round trips of client.
-func logCommands(t *testing.T, client *redis.Client) *commandLog {
+func logCommands(t *testing.T, client *redis.Client) *testenv.RoundTrips {
 	t.Helper()
 
 	if err := putScript.Load(testContext(t), client).Err(); err != nil {
 		t.Fatalf("load the write script: %v", err)
 	}
-	log := &commandLog{}
-	client.AddHook(log)
-
-	return log
+	return testenv.RecordRoundTrips(client)
 }
 
 // repeated returns n copies of name.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/arenasync/arenasync/internal/testenv"
 )
 
 // employees returns an entry of outcome for each employee, with event id
@@ -50,7 +52,7 @@ func TestStorePutAllOneRoundTrip(t *testing.T) {
 			log := logCommands(t, client)
 
 			written, err := s.PutAll(ctx, tt.entries)
-			trips := log.take()
+			trips := log.Take()
 
 			if err != nil {
 				t.Fatalf("PutAll: %v", err)
@@ -168,7 +170,7 @@ func TestStorePutAllSkipsInvalidEntries(t *testing.T) {
 	log := logCommands(t, client)
 
 	written, err := s.PutAll(ctx, entries)
-	trips := log.take()
+	trips := log.Take()
 
 	if want := []bool{true, false, true, false}; !slices.Equal(written, want) {
 		t.Errorf("PutAll written = %v, want %v", written, want)
@@ -207,8 +209,7 @@ func TestStorePutAllReloadsFlushedScript(t *testing.T) {
 	s, client, _ := newTestStore(t)
 	ctx := testContext(t)
 	entries := employees(OutcomeDone, "EMP00001", "EMP00002", "EMP00003")
-	log := &commandLog{}
-	client.AddHook(log)
+	log := testenv.RecordRoundTrips(client)
 
 	// Another package's test may load the write script again between the
 	// flush and PutAll. PutAll then takes one round trip, and the test
@@ -218,7 +219,7 @@ func TestStorePutAllReloadsFlushedScript(t *testing.T) {
 		if err := client.ScriptFlush(ctx).Err(); err != nil {
 			t.Fatalf("SCRIPT FLUSH: %v", err)
 		}
-		log.take()
+		log.Take()
 
 		written, err := s.PutAll(ctx, entries)
 		if err != nil {
@@ -227,7 +228,7 @@ func TestStorePutAllReloadsFlushedScript(t *testing.T) {
 		if want := []bool{true, true, true}; !slices.Equal(written, want) {
 			t.Errorf("PutAll written = %v, want %v", written, want)
 		}
-		trips = log.take()
+		trips = log.Take()
 		if len(trips) > 1 {
 			break
 		}

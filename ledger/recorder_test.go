@@ -172,7 +172,7 @@ func TestRecorderAccepted(t *testing.T) {
 			log := logCommands(t, client)
 
 			err := r.Accepted(testContext(t), tt.accepted)
-			trips := log.take()
+			trips := log.Take()
 
 			if tt.wantErr == "" && err != nil {
 				t.Errorf("Accepted = %v, want nil", err)

@@ -6,7 +6,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,77 +15,17 @@ import (
 	"github.com/arenasync/arenasync/store"
 )
 
-// connectionSetup holds the commands the pool sends on a new connection,
-// whatever command the connection was opened for.
-var connectionSetup = map[string]bool{"hello": true, "client": true}
-
-// roundTrips records the commands of every round trip a client makes: one
-// entry per single command and one per pipeline. Connection setup is left
-// out.
-type roundTrips struct {
-	mu    sync.Mutex
-	trips [][]string
-}
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook {
-	return next
-}
-
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		r.record([]redis.Cmder{cmd})
-
-		return next(ctx, cmd)
-	}
-}
-
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		r.record(cmds)
-
-		return next(ctx, cmds)
-	}
-}
-
-func (r *roundTrips) record(cmds []redis.Cmder) {
-	names := make([]string, len(cmds))
-	for i, cmd := range cmds {
-		names[i] = cmd.Name()
-	}
-	if connectionSetup[names[0]] {
-		return
-	}
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.trips = append(r.trips, names)
-}
-
-// take returns the recorded round trips and starts a new record.
-func (r *roundTrips) take() [][]string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-
-	trips := r.trips
-	r.trips = nil
-
-	return trips
-}
-
 // countedRedis returns a client of the test Redis server whose round trips
 // are recorded after its connection is set up, and a key prefix of this
 // test's own.
-func countedRedis(t *testing.T) (*redis.Client, string, *roundTrips) {
+func countedRedis(t *testing.T) (*redis.Client, string, *testenv.RoundTrips) {
 	t.Helper()
 
 	client, prefix := newRedis(t)
 	if err := client.Ping(t.Context()).Err(); err != nil {
 		t.Fatalf("ping Redis: %v", err)
 	}
-	trips := &roundTrips{}
-	client.AddHook(trips)
-
-	return client, prefix, trips
+	return client, prefix, testenv.RecordRoundTrips(client)
 }
 
 // repeat returns n copies of name.
@@ -142,7 +81,7 @@ func TestDeliveriesSeen(t *testing.T) {
 			if err := deliveries.Remember(t.Context(), tc.remembered); err != nil {
 				t.Fatalf("Remember: %v", err)
 			}
-			trips.take()
+			trips.Take()
 
 			got, err := deliveries.Seen(t.Context(), tc.ids)
 
@@ -152,7 +91,7 @@ func TestDeliveriesSeen(t *testing.T) {
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("Seen(%v) = %q, want %q", tc.ids, got, tc.want)
 			}
-			if gotTrips := trips.take(); !slices.EqualFunc(gotTrips, tc.wantTrips, slices.Equal) {
+			if gotTrips := trips.Take(); !slices.EqualFunc(gotTrips, tc.wantTrips, slices.Equal) {
 				t.Errorf("round trips = %v, want %v", gotTrips, tc.wantTrips)
 			}
 		})
@@ -181,7 +120,7 @@ func TestDeliveriesRemember(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Remember: %v", err)
 			}
-			if gotTrips := trips.take(); !slices.EqualFunc(gotTrips, tc.wantTrips, slices.Equal) {
+			if gotTrips := trips.Take(); !slices.EqualFunc(gotTrips, tc.wantTrips, slices.Equal) {
 				t.Errorf("round trips = %v, want %v", gotTrips, tc.wantTrips)
 			}
 			seen, err := deliveries.Seen(t.Context(), tc.ids)
