@@ -108,6 +108,26 @@ func getRecordCalls(sim *arenasim.Sim) int {
 	return sim.Stats().Requests[arenasim.EndpointGetRecord]
 }
 
+// waitSimQuiet waits until the simulator's count of record reads has not
+// changed for 100 ms, far longer than the simulated latency of a call.
+func waitSimQuiet(t *testing.T, sim *arenasim.Sim) {
+	t.Helper()
+
+	const quiet = 100 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	last, since := getRecordCalls(sim), time.Now()
+	for time.Since(since) < quiet {
+		if time.Now().After(deadline) {
+			t.Fatalf("the simulator still received record reads 10s after the run stopped")
+		}
+		time.Sleep(10 * time.Millisecond)
+
+		if n := getRecordCalls(sim); n != last {
+			last, since = n, time.Now()
+		}
+	}
+}
+
 // fakeEnqueuer records the events of a repair; fail makes the write of
 // the events whose ids it holds fail.
 type fakeEnqueuer struct {
