@@ -33,10 +33,11 @@ testenv:
 
 # Benchmarks against a real Kafka and Redis (scripts/testenv/run.sh) and
 # the Arena simulator; BENCHMARKS.md explains the figures. The default sizes
-# took about 7 minutes on a shared 2-vCPU machine; pass the full sizes with
-# BENCHFLAGS, for example:
+# take 6 to 8 minutes on a shared 2-vCPU machine; pass the full sizes with
+# BENCHFLAGS, for example (about 15 minutes):
 #   make bench BENCHFLAGS='-drain-events 200000 -steady-duration 10m'
-# The results go to docs/bench (results.json, results.md, PNG plots).
+# The results go to docs/bench (results.json, results.md, PNG plots) and
+# into the tables under Figures in BENCHMARKS.md.
 BENCHFLAGS ?=
 
 .PHONY: bench

@@ -22,10 +22,14 @@ func checkFiguresTarget(cfg Config) error {
 		return nil
 	}
 
+	var missing []string
 	for _, name := range allScenarios {
 		if !slices.Contains(cfg.Scenarios, name) {
-			return fmt.Errorf("-benchmarks %s replaces every figure, so it needs every scenario, and -scenarios lacks %q: drop -scenarios or -benchmarks", cfg.BenchmarksFile, name)
+			missing = append(missing, name)
 		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("-benchmarks %s replaces every figure, so it needs every scenario, and -scenarios lacks %s: drop -scenarios or -benchmarks", cfg.BenchmarksFile, strings.Join(missing, ", "))
 	}
 
 	content, err := os.ReadFile(cfg.BenchmarksFile)

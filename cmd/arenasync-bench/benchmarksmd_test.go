@@ -68,8 +68,8 @@ func TestCheckFiguresTargetNeedsEveryScenario(t *testing.T) {
 		wantErr   string
 	}{
 		{name: "every scenario", scenarios: allScenarios, wantErr: ""},
-		{name: "drain only", scenarios: []string{"drain"}, wantErr: `-scenarios lacks "ingest"`},
-		{name: "steady missing", scenarios: allScenarios[:len(allScenarios)-1], wantErr: `-scenarios lacks "steady"`},
+		{name: "drain only", scenarios: []string{"drain"}, wantErr: "-scenarios lacks ingest, latency, e2e, scale, steady:"},
+		{name: "steady missing", scenarios: allScenarios[:len(allScenarios)-1], wantErr: "-scenarios lacks steady:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

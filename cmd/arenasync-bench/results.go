@@ -152,6 +152,9 @@ func (r *Results) markdown() string {
 	m := r.Machine
 	fmt.Fprintf(&sb, "Run %s to %s on %d CPUs (%s), %s memory, Linux %s, %s.\n\n",
 		r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339), m.CPUs, m.Model, m.MemTotal, m.Kernel, m.Go)
+	c := r.Config
+	fmt.Fprintf(&sb, "Sizes: ingest %s per measurement with %d connections; drain %d events; latency-bound up to %d events per level; end to end %d/s for %s; scale %d events per step; steady %d/s for %s, sampled every %s.\n\n",
+		c.IngestDuration, c.IngestClients, c.DrainEvents, c.LatencyMaxEvents, c.EndToEndRate, c.EndToEndDuration, c.ScaleEvents, c.SteadyRate, c.SteadyDuration, c.SteadySample)
 	fmt.Fprintf(&sb, "Load average (1, 5, 15 min) at scenario boundaries: %s.\n", strings.Join(r.Load, "; "))
 
 	if len(r.Ingest) > 0 {
@@ -192,7 +195,7 @@ func (r *Results) markdown() string {
 	if s := r.Steady; s != nil {
 		sb.WriteString("\n### Steady memory\n\n")
 		figureTable(&sb, []Figure{s.Figure})
-		fmt.Fprintf(&sb, "\n%s, %d samples. Live heap after GC: %.1f MiB (first third after warm-up) then %.1f MiB (last third); RSS %.1f then %.1f MiB. Grows: **%v**.\n",
+		fmt.Fprintf(&sb, "\n%s, %d samples. Live heap after GC: %.1f MiB (first third after the first minute of warm-up) then %.1f MiB (last third); RSS %.1f then %.1f MiB. Grows (last third more than 10%% above the first): **%v**.\n",
 			s, len(s.Samples), s.FirstThirdHeapMiB, s.LastThirdHeapMiB, s.FirstThirdRSSMiB, s.LastThirdRSSMiB, s.Grows)
 	}
 	for _, e := range r.Errors {

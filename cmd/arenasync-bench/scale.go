@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -94,12 +95,13 @@ func (b *bench) measureScale(ctx context.Context, exe string, workers int) (Scal
 		return ScaleStep{}, errors.Join(err, stopChildren(children))
 	}
 	first, last, waitErr := waitForCompletions(ctx, sim.sim, events.events)
+	peakRSS := childrenPeakRSS(children)
 	stopErr := stopChildren(children)
 
 	seconds := last.Sub(first).Seconds()
 	f := Figure{Name: fmt.Sprintf("%d worker processes", workers), Events: events.events, Seconds: seconds, PerSecond: float64(events.events-1) / seconds}
 	m.finish(&f, events.events, childrenCPU(children))
-	f.PeakRSSMiB = childrenPeakRSS(children)
+	f.PeakRSSMiB = peakRSS
 	f.Note = "CPU includes the worker processes, the simulator and the preload; peak RSS is the largest worker process"
 
 	return ScaleStep{Workers: workers, Figure: f}, errors.Join(waitErr, stopErr)
@@ -191,20 +193,38 @@ func childrenCPU(children []*exec.Cmd) time.Duration {
 	return total
 }
 
-// childrenPeakRSS returns the largest peak resident set of the exited
-// children, in MiB. Linux reports ru_maxrss in KiB.
+// childrenPeakRSS returns the largest peak resident set of the running
+// children, in MiB, from VmHWM in /proc/PID/status. The ru_maxrss of an
+// exited child is no use here: Linux starts it with the benchmark
+// process's own peak, which is larger.
 func childrenPeakRSS(children []*exec.Cmd) float64 {
-	var peak int64
+	var peakKiB int64
 	for _, cmd := range children {
-		if cmd.ProcessState == nil {
+		kib, err := peakRSSKiB(cmd.Process.Pid)
+		if err != nil {
 			continue
 		}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			peak = max(peak, ru.Maxrss)
+		peakKiB = max(peakKiB, kib)
+	}
+
+	return float64(peakKiB) / 1024
+}
+
+// peakRSSKiB reads the VmHWM line of /proc/PID/status.
+func peakRSSKiB(pid int) (int64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+
+	for _, line := range strings.Split(string(status), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && fields[0] == "VmHWM:" {
+			return strconv.ParseInt(fields[1], 10, 64)
 		}
 	}
 
-	return float64(peak) / 1024
+	return 0, fmt.Errorf("/proc/%d/status has no VmHWM line", pid)
 }
 
 // runScaleChild is the worker process of the scale scenario: it runs one
