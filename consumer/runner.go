@@ -49,7 +49,7 @@ func (r *runner) run(ctx context.Context) error {
 	defer stopWork()
 
 	// slots bound the records held, so a key with many records waiting
-	// cannot fill memory; the dispatcher keeps one key's records in order
+	// cannot fill memory. The dispatcher keeps one key's records in order
 	// while the handlers take any other key that has work.
 	slots := make(chan struct{}, r.cfg.Concurrency*recordsPerHandler)
 	queue := newDispatcher()

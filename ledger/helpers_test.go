@@ -54,15 +54,6 @@ func logCommands(t *testing.T, client *redis.Client) *testenv.RoundTrips {
 	if err := putScript.Load(testContext(t), client).Err(); err != nil {
 		t.Fatalf("load the write script: %v", err)
 	}
+
 	return testenv.RecordRoundTrips(client)
-}
-
-// repeated returns n copies of name.
-func repeated(name string, n int) []string {
-	names := make([]string, n)
-	for i := range names {
-		names[i] = name
-	}
-
-	return names
 }

@@ -34,12 +34,12 @@ func TestStorePutAllOneRoundTrip(t *testing.T) {
 		{
 			name:      "five enrollments",
 			entries:   employees(OutcomeAccepted, "EMP00001", "EMP00002", "EMP00003", "EMP00004", "EMP00005"),
-			wantTrips: [][]string{repeated("evalsha", 5)},
+			wantTrips: [][]string{slices.Repeat([]string{"evalsha"}, 5)},
 		},
 		{
 			name:      "sixty-four enrollments",
 			entries:   employees(OutcomeDone, employeeIDs(64)...),
-			wantTrips: [][]string{repeated("evalsha", 64)},
+			wantTrips: [][]string{slices.Repeat([]string{"evalsha"}, 64)},
 		},
 	}
 	for _, tt := range tests {
@@ -234,7 +234,7 @@ func TestStorePutAllReloadsFlushedScript(t *testing.T) {
 		}
 	}
 
-	want := [][]string{repeated("evalsha", 3), append([]string{"script load"}, repeated("evalsha", 3)...)}
+	want := [][]string{slices.Repeat([]string{"evalsha"}, 3), append([]string{"script load"}, slices.Repeat([]string{"evalsha"}, 3)...)}
 	if !slices.EqualFunc(trips, want, slices.Equal) {
 		t.Errorf("round trips = %v, want %v", trips, want)
 	}

@@ -149,7 +149,7 @@ func TestRecorderAccepted(t *testing.T) {
 				acceptedEnvelope("EMP00002", t0.Add(time.Minute)), acceptedEnvelope("EMP00003", t0.Add(time.Hour)),
 			},
 			wantTimes: map[string]time.Time{"EMP00001": t0, "EMP00002": t0.Add(time.Minute), "EMP00003": t0.Add(time.Hour)},
-			wantTrips: [][]string{repeated("evalsha", 3)},
+			wantTrips: [][]string{slices.Repeat([]string{"evalsha"}, 3)},
 		},
 		{
 			name:      "only enrollments",

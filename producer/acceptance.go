@@ -41,7 +41,7 @@ func (b *bookkeeper) recordAccepted(ctx context.Context, log *zap.Logger, accept
 	}
 
 	if err := b.acceptance.Accepted(ctx, accepted); err != nil {
-		log.Warn("recording the accepted events in the ledger failed; the reconciliation sees them once a worker handles them",
+		log.Warn("recording the accepted events in the ledger failed, so the reconciliation sees them only once a worker handles them",
 			eventIDField(envelopeIDs(accepted)), zap.Error(err))
 
 		return false

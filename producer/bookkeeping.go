@@ -35,14 +35,14 @@ type bookkeepingJob struct {
 	// log is the request's logger, so the warnings of a job run inline
 	// carry its request id. A batch logs with the server's logger.
 	log *zap.Logger
-	// accepted holds the events with the delivery state of their records,
-	// whose Meta.AcceptedAt is the time ingest accepted them.
+	// accepted contains the events with the metadata of their records.
+	// Meta.AcceptedAt is the time ingest accepted each of them.
 	accepted []pipeline.Envelope
 	ids      []string
 }
 
-// newBookkeepingJob builds the job of events, whose records msgs Kafka
-// acknowledged; msgs[i] is the record of events[i].
+// newBookkeepingJob builds the job of events after Kafka acknowledged
+// their records msgs, where msgs[i] is the record of events[i].
 func newBookkeepingJob(log *zap.Logger, events []pipeline.Event, ids []string, msgs []kafka.Message) bookkeepingJob {
 	accepted := make([]pipeline.Envelope, len(events))
 	for i, e := range events {

@@ -91,9 +91,9 @@ func (c *settableClock) read() time.Time {
 }
 
 // TestBookkeepingAfterResponse checks that the 202 does not wait for the
-// bookkeeping, that the ids and events of jobs queued behind a busy worker
-// go to one Remember and one Accepted call, each event with its own
-// accepted time, and that Close runs every queued job.
+// bookkeeping and that Close runs every queued job. Jobs queued behind a
+// busy worker go to one Remember and one Accepted call, and each event
+// keeps its own accepted time.
 func TestBookkeepingAfterResponse(t *testing.T) {
 	dedupe := newGatedDeduplicator()
 	recorder := &fakeAcceptance{}
@@ -424,36 +424,6 @@ func (g *gatedRedis) Remember(ctx context.Context, eventIDs []string) error {
 	return g.Deliveries.Remember(ctx, eventIDs)
 }
 
-// pipelineCommands records the command names of every pipeline a Redis
-// client sends.
-type pipelineCommands struct {
-	mu        sync.Mutex
-	pipelines [][]string
-}
-
-func (p *pipelineCommands) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (p *pipelineCommands) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-
-func (p *pipelineCommands) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		names := make([]string, len(cmds))
-		for i, cmd := range cmds {
-			names[i] = cmd.Name()
-		}
-		p.mu.Lock()
-		p.pipelines = append(p.pipelines, names)
-		p.mu.Unlock()
-
-		return next(ctx, cmds)
-	}
-}
-
-// repeatName returns n copies of name.
-func repeatName(name string, n int) []string {
-	return slices.Repeat([]string{name}, n)
-}
-
 // TestBookkeepingRedisBatch checks against Redis that jobs queued together
 // cost two pipelines, one that remembers their ids and one that writes
 // their ledger entries, and that each id is then seen.
@@ -476,8 +446,7 @@ func TestBookkeepingRedisBatch(t *testing.T) {
 	for _, id := range ids[1:] {
 		serveWithin(t, s, webhookRequest("lms", completedBodyWithID(id)))
 	}
-	commands := &pipelineCommands{}
-	client.AddHook(commands)
+	trips := testenv.RecordRoundTrips(client)
 	close(dedupe.gate)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -488,12 +457,12 @@ func TestBookkeepingRedisBatch(t *testing.T) {
 	// meets an empty cache takes one more pipeline, which starts with
 	// SCRIPT LOAD and is left out here.
 	var pipelines [][]string
-	for _, names := range commands.pipelines {
-		if names[0] != "script" {
+	for _, names := range trips.Take() {
+		if names[0] != "script load" {
 			pipelines = append(pipelines, names)
 		}
 	}
-	want := [][]string{{"set"}, {"evalsha"}, repeatName("set", 4), repeatName("evalsha", 4)}
+	want := [][]string{{"set"}, {"evalsha"}, slices.Repeat([]string{"set"}, 4), slices.Repeat([]string{"evalsha"}, 4)}
 	if !slices.EqualFunc(pipelines, want, slices.Equal) {
 		t.Errorf("pipelines = %v, want %v: evt-a alone, then the four queued jobs", pipelines, want)
 	}

@@ -8,7 +8,7 @@ import "sync"
 // from the same Server although the Deduplicator does not hold its id yet.
 type pendingIDs struct {
 	mu sync.Mutex
-	// counts holds, per id, the jobs that carry it. Two concurrent
+	// counts contains, per id, the number of jobs that carry it. Two concurrent
 	// deliveries of one id can both be accepted, so one id can wait twice.
 	counts map[string]int
 }

@@ -25,17 +25,8 @@ func countedRedis(t *testing.T) (*redis.Client, string, *testenv.RoundTrips) {
 	if err := client.Ping(t.Context()).Err(); err != nil {
 		t.Fatalf("ping Redis: %v", err)
 	}
+
 	return client, prefix, testenv.RecordRoundTrips(client)
-}
-
-// repeat returns n copies of name.
-func repeat(name string, n int) []string {
-	names := make([]string, n)
-	for i := range names {
-		names[i] = name
-	}
-
-	return names
 }
 
 func TestDeliveriesSeen(t *testing.T) {
@@ -64,13 +55,13 @@ func TestDeliveriesSeen(t *testing.T) {
 			remembered: []string{"evt-2", "evt-4"},
 			ids:        []string{"evt-1", "evt-2", "evt-3", "evt-4", "evt-5"},
 			want:       []string{"", "evt-2", "", "evt-4", ""},
-			wantTrips:  [][]string{repeat("exists", 5)},
+			wantTrips:  [][]string{slices.Repeat([]string{"exists"}, 5)},
 		},
 		{
 			name:      "nothing seen",
 			ids:       []string{"evt-1", "evt-2", "evt-3"},
 			want:      []string{"", "", ""},
-			wantTrips: [][]string{repeat("exists", 3)},
+			wantTrips: [][]string{slices.Repeat([]string{"exists"}, 3)},
 		},
 	}
 
@@ -107,7 +98,7 @@ func TestDeliveriesRemember(t *testing.T) {
 	}{
 		{name: "no ids", ids: nil, wantTrips: nil},
 		{name: "one id", ids: []string{"evt-1"}, wantTrips: [][]string{{"set"}}},
-		{name: "ids of several jobs", ids: []string{"evt-1", "evt-2", "evt-3", "evt-4"}, wantTrips: [][]string{repeat("set", 4)}},
+		{name: "ids of several jobs", ids: []string{"evt-1", "evt-2", "evt-3", "evt-4"}, wantTrips: [][]string{slices.Repeat([]string{"set"}, 4)}},
 	}
 
 	for _, tc := range cases {
